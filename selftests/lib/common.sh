@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for apply.sh and the selftests/ harness. Source it; it sets
+#   TOP   the top of this repository
+#   WORK  the git-ignored folder every generated file lives in (.work)
+# shellcheck shell=bash
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+WORK=${WORK:-$TOP/.work}
+export TOP WORK
+
+info() { echo "== $*" >&2; }
+die() {
+	echo "${0##*/}: error: $*" >&2
+	exit 1
+}
+
+# install_pkgs PKG...: apt-get install the named Debian packages.
+install_pkgs() {
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	info "installing Debian package(s): $*"
+	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+		>"${WORK:-/tmp}/apt.log" 2>&1; then
+		$sudo apt-get update -q >/dev/null 2>&1 || true
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+			>"${WORK:-/tmp}/apt.log" 2>&1 ||
+			die "could not install Debian package(s) $* (apt-get output: ${WORK:-/tmp}/apt.log)"
+	fi
+}
+
+# need_pkgs CHECK:PKG...: make sure each CHECK is present, installing PKG
+# when it is not. CHECK is a command name, or a path when it contains a /.
+need_pkgs() {
+	local spec check pkg missing=()
+	for spec in "$@"; do
+		check=${spec%%:*}
+		pkg=${spec#*:}
+		case "$check" in
+		*/*) [ -e "$check" ] && continue ;;
+		*) command -v "$check" >/dev/null 2>&1 && continue ;;
+		esac
+		missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	mkdir -p "$WORK"
+	# shellcheck disable=SC2046
+	install_pkgs $(printf '%s\n' "${missing[@]}" | sort -u)
+	for spec in "$@"; do
+		check=${spec%%:*}
+		case "$check" in
+		*/*) [ -e "$check" ] || die "Debian package ${spec#*:} did not provide $check" ;;
+		*) command -v "$check" >/dev/null 2>&1 || die "Debian package ${spec#*:} did not provide $check" ;;
+		esac
+	done
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test command of the workbench: apply the series, build the guest
+# kernel, boot it and run every test.
+#
+#   selftests/run.sh
+#
+# Steps, in order (each one's output is also kept in .work/logs/run-STEP.log):
+#   apply           ./apply.sh (the series onto .work/linux)
+#   gates           selftests/gates.sh, when present and executable
+#   build           selftests/build.sh
+#   initramfs       selftests/initramfs.sh
+#   boot-test       selftests/boot-test.sh
+#   migration-test  selftests/migration-test.sh, when present
+# A step that fails is a FAIL result with the reason, and the steps that
+# need it are skipped, each as a FAIL. gates, boot-test and migration-test
+# record their own results (selftests/lib/results.sh).
+#
+# The last line of the output is "N passed, N failed"; the exit status is
+# non-zero when anything failed. QEMU settings: see selftests/lib/qemu.sh.
+set -u -o pipefail
+# shellcheck source=selftests/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+# shellcheck source=selftests/lib/results.sh
+. "$TOP/selftests/lib/results.sh"
+cd "$TOP" || die "cannot cd to $TOP"
+
+export FPW_IN_RUN=1
+results_reset
+mkdir -p "$WORK/logs"
+
+declare -A state=() # step -> ok | failed | skipped
+times=()
+
+# step NAME RECORDS NEEDS CMD...: run CMD as step NAME unless a step named
+# in NEEDS (space separated) did not succeed. RECORDS is yes when CMD
+# records its own results; otherwise the step itself is one result.
+step() {
+	local name=$1 records=$2 needs=$3 dep rc start took log reason fails
+	shift 3
+	for dep in $needs; do
+		if [ "${state[$dep]:-}" != ok ]; then
+			state[$name]=skipped
+			result FAIL "$name" "skipped: step $dep ${state[$dep]:-did not run}"
+			times+=("$(printf '%-16s skipped' "$name")")
+			return
+		fi
+	done
+	log=$WORK/logs/run-$name.log
+	info "step $name: $*"
+	fails=$(results_count FAIL)
+	start=$SECONDS
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	took=$((SECONDS - start))
+	times+=("$(printf '%-16s %5d s  rc=%d' "$name" "$took" "$rc")")
+	if [ "$rc" -eq 0 ]; then
+		state[$name]=ok
+		[ "$records" = yes ] || result PASS "$name" "$took s"
+		info "step $name: done in $took s"
+		return
+	fi
+	state[$name]=failed
+	info "step $name: failed (exit status $rc) after $took s"
+	# A step that records results and recorded a failure explained itself.
+	[ "$records" = yes ] && [ "$(results_count FAIL)" -gt "$fails" ] && return
+	reason=$(grep -aE 'error|Error|ERROR|FAIL|failed' "$log" | tail -n 1)
+	[ -n "$reason" ] || reason=$(grep -av '^[[:space:]]*$' "$log" | tail -n 1)
+	result FAIL "$name" "exit status $rc after $took s: ${reason:-no output} (log: ${log#"$TOP"/})"
+}
+
+# optional NAME PATH: run PATH when it is present.
+optional_step() {
+	local name=$1 path=$2 needs=$3
+	if [ -x "$path" ]; then
+		step "$name" yes "$needs" "$path"
+	elif [ -f "$path" ] && [ "$name" = migration-test ]; then
+		step "$name" yes "$needs" bash "$path"
+	else
+		info "step $name: no ${path#"$TOP"/}, skipped"
+	fi
+}
+
+total=$SECONDS
+step apply no "" ./apply.sh
+optional_step gates "$TOP/selftests/gates.sh" apply
+step build no "apply" selftests/build.sh
+step initramfs no "build" selftests/initramfs.sh
+step boot-test yes "initramfs" selftests/boot-test.sh
+optional_step migration-test "$TOP/selftests/migration-test.sh" initramfs
+
+echo
+echo "Step times:"
+printf '  %s\n' "${times[@]}"
+printf '  %-16s %5d s\n' total $((SECONDS - total))
+results_summary
