@@ -49,6 +49,11 @@ prepare_base() {
 	if [ -d "$tree/.git" ] && [ "$(cat "$WORK/linux.stamp" 2>/dev/null)" = "$stamp" ] &&
 	   git -C "$tree" rev-parse -q --verify refs/tags/base >/dev/null; then
 		info "reusing the base tree in ${tree#"$top"/}"
+		# Re-applying resets the tree: never throw away edits that were
+		# not committed (and exported with scripts/export-patches.sh).
+		[ -n "${FPW_APPLY_FORCE:-}" ] ||
+			[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+			die "${tree#"$top"/} has uncommitted changes; commit and export them (scripts/export-patches.sh) or set FPW_APPLY_FORCE=1 to discard them"
 		git -C "$tree" am --abort >/dev/null 2>&1 || true
 		git -C "$tree" checkout -q -f -B series base
 		git -C "$tree" clean -q -fdx
