@@ -10,6 +10,7 @@
 #             initramfs.cpio.gz of selftests/initramfs.sh
 #   -t TESTS  guest tests (selftests/guest/init), comma separated
 #             (default: boot,kselftest)
+#   -p PREFIX put PREFIX before every result name (e.g. "debug-kernel/")
 #
 # Results:
 #   boot:<name>          each FPW-RESULT line of the guest
@@ -37,15 +38,17 @@ set -eu -o pipefail
 
 name=guest
 tests=boot,kselftest
-while getopts o:t: opt; do
+pfx=
+while getopts o:t:p: opt; do
 	case $opt in
 	o) name=$OPTARG ;;
 	t) tests=$OPTARG ;;
-	*) die "usage: $0 [-o NAME] [-t TESTS]" ;;
+	p) pfx=$OPTARG ;;
+	*) die "usage: $0 [-o NAME] [-t TESTS] [-p PREFIX]" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "usage: $0 [-o NAME] [-t TESTS]"
+[ $# -eq 0 ] || die "usage: $0 [-o NAME] [-t TESTS] [-p PREFIX]"
 
 out=$WORK/build/$name
 kernel=$out/arch/x86/boot/bzImage
@@ -91,7 +94,7 @@ while IFS= read -r line; do
 		;;
 	esac
 	seen[$rname]=1
-	result "$rstatus" "boot:$rname" "$rdetail"
+	result "$rstatus" "${pfx}boot:$rname" "$rdetail"
 done < <(grep -a 'FPW-RESULT ' <<<"$console" || true)
 
 # A guest that never got to report must not look like a pass.
@@ -102,9 +105,9 @@ esac
 for e in ${expected[@]+"${expected[@]}"}; do
 	[ -n "${seen[$e]:-}" ] && continue
 	if grep -aq 'FPW: userspace reached' <<<"$console"; then
-		result FAIL "boot:$e" "the guest reported no result"
+		result FAIL "${pfx}boot:$e" "the guest reported no result"
 	else
-		result FAIL "boot:$e" "the guest never reached userspace"
+		result FAIL "${pfx}boot:$e" "the guest never reached userspace"
 	fi
 done
 
@@ -125,24 +128,24 @@ case ,$tests, in
 		[ "$desc" = "$tap" ] || directive=${tap#* # }
 		desc=${desc%"${desc##*[![:space:]]}"}
 		if [ -n "${BASH_REMATCH[2]}" ]; then
-			result FAIL "kselftest: $desc" "${directive:-not ok}"
+			result FAIL "${pfx}kselftest: $desc" "${directive:-not ok}"
 		elif [[ ${directive^^} == SKIP* ]]; then
 			why=${directive:4}
 			why=${why#"${why%%[![:space:]]*}"}
-			result FAIL "kselftest: $desc" "skipped${why:+: $why}"
+			result FAIL "${pfx}kselftest: $desc" "skipped${why:+: $why}"
 		else
-			result PASS "kselftest: $desc" "$directive"
+			result PASS "${pfx}kselftest: $desc" "$directive"
 		fi
 	done <<<"$frame"
 	if [ -z "$present" ]; then
-		result FAIL "kselftest:run" "the guest did not run the kselftest test"
+		result FAIL "${pfx}kselftest:run" "the guest did not run the kselftest test"
 	elif grep -aq 'FPW-BEGIN kselftest' <<<"$console" && [ -z "$ksrc" ]; then
-		result FAIL "kselftest:run" "run_vmtests.sh did not finish (no FPW-END kselftest)"
+		result FAIL "${pfx}kselftest:run" "run_vmtests.sh did not finish (no FPW-END kselftest)"
 	elif [ "$present" = yes ] && [ "$ntap" -eq 0 ]; then
-		result FAIL "kselftest:free_page_walk" \
+		result FAIL "${pfx}kselftest:free_page_walk" \
 			"test_free_page_walk.sh is in the initramfs but run_vmtests.sh gave no TAP result (rc=${ksrc:-?})"
 	elif [ "$present" = no ]; then
-		info "kselftest: no test_free_page_walk.sh in the initramfs yet ($ntap TAP result(s), run_vmtests.sh rc=${ksrc:-?})"
+		info "${pfx}kselftest: no test_free_page_walk.sh in the initramfs yet ($ntap TAP result(s), run_vmtests.sh rc=${ksrc:-?})"
 	fi
 	;;
 esac
@@ -151,23 +154,23 @@ esac
 bad='Oops|BUG:|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context'
 first=$(grep -aE -m 1 "$bad" <<<"$console" || true)
 if [ -n "$first" ]; then
-	result FAIL boot:console-clean "$(grep -acE "$bad" <<<"$console") bad line(s), first: $first"
+	result FAIL "${pfx}"boot:console-clean "$(grep -acE "$bad" <<<"$console") bad line(s), first: $first"
 else
-	result PASS boot:console-clean "no oops, BUG, WARNING, panic or lockdep report"
+	result PASS "${pfx}"boot:console-clean "no oops, BUG, WARNING, panic or lockdep report"
 fi
 
 # The guest must have finished and powered off by itself.
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-	result FAIL boot:power-off "QEMU timed out after $took s (limit ${FPW_BOOT_TIMEOUT:-600} s)"
+	result FAIL "${pfx}"boot:power-off "QEMU timed out after $took s (limit ${FPW_BOOT_TIMEOUT:-600} s)"
 elif ! grep -aq 'FPW: done' <<<"$console"; then
 	why="QEMU exit status $rc after $took s"
 	[ -s "$log" ] || why+=": $(grep -v '^== ' "$log.qemu" | tail -n 3 | tr '\n' ' ')"
 	panic=$(grep -a -m 1 'Kernel panic' <<<"$console" || true)
-	result FAIL boot:power-off "guest did not finish (no 'FPW: done'); $why${panic:+; ${panic#*\] }}"
+	result FAIL "${pfx}"boot:power-off "guest did not finish (no 'FPW: done'); $why${panic:+; ${panic#*\] }}"
 elif [ "$rc" -ne 0 ]; then
-	result FAIL boot:power-off "QEMU exit status $rc after $took s"
+	result FAIL "${pfx}"boot:power-off "QEMU exit status $rc after $took s"
 else
-	result PASS boot:power-off "guest finished and powered off after $took s (${FPW_ACCEL:-tcg})"
+	result PASS "${pfx}"boot:power-off "guest finished and powered off after $took s (${FPW_ACCEL:-tcg})"
 fi
 
 if [ -z "${FPW_IN_RUN:-}" ]; then

@@ -13,6 +13,11 @@
 #   initramfs       selftests/initramfs.sh
 #   boot-test       selftests/boot-test.sh
 #   migration-test  selftests/migration-test.sh, when present
+#   debug-build     selftests/build.sh -o debug debug: the guest kernel with
+#                   PROVE_LOCKING, DEBUG_ATOMIC_SLEEP and DEBUG_VM
+#   debug-initramfs selftests/initramfs.sh -o debug
+#   debug-boot      the boot test and kselftest on that kernel (results
+#                   named debug-kernel/...); FPW_DEBUG_KERNEL=0 skips these
 # A step that fails is a FAIL result with the reason, and the steps that
 # need it are skipped, each as a FAIL. gates, boot-test and migration-test
 # record their own results (selftests/lib/results.sh).
@@ -89,6 +94,11 @@ step build no "apply" selftests/build.sh
 step initramfs no "build" selftests/initramfs.sh
 step boot-test yes "initramfs" selftests/boot-test.sh
 optional_step migration-test "$TOP/selftests/migration-test.sh" initramfs
+if [ "${FPW_DEBUG_KERNEL:-1}" != 0 ]; then
+	step debug-build no "apply" selftests/build.sh -o debug debug
+	step debug-initramfs no "debug-build" selftests/initramfs.sh -o debug
+	step debug-boot yes "debug-initramfs" selftests/boot-test.sh -o debug -p debug-kernel/
+fi
 
 echo
 echo "Step times:"

@@ -1,0 +1,963 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fpwmem: guest memory workloads for the live migration test
+ * (selftests/migration-test.sh) and the benchmark (selftests/bench.sh).
+ *
+ *   fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f]
+ *	Fill MIB MiB (256) with known content and keep a checksum per page.
+ *	Until told to verify, rewrite KIB KiB (256) of it every 10 ms and
+ *	replace one of SLOTS (32) churn buffers of 1 MiB (munmap, mmap, fill)
+ *	every 50 ms, updating the checksums, so that pages are written and
+ *	pages freed and allocated again while the guest migrates. On "verify"
+ *	check every page of the region and of the churn buffers, print
+ *	"FPW-RESULT migration-verify PASS|FAIL ..." and exit (status 0 on
+ *	PASS). -x flips one byte of the region before verifying without
+ *	updating its checksum: the verification must then fail. -f also
+ *	fragments the rest of free memory as the fragmented scenario does
+ *	(order-0 holes next to kept pages) and checks the kept pages too.
+ *
+ *   fpwmem idle|idle-dirty|fragmented|busy [-C TTY] [-s FILE] [-t SEC]
+ *	Benchmark scenarios. idle: nothing. idle-dirty: write most of free
+ *	memory into a file on a tmpfs of its own, delete it (free memory
+ *	holding stale data). fragmented: touch most of free memory, then free
+ *	every page whose pfn is odd (every other page when pagemap gives no
+ *	pfns), so that free memory is order-0 holes among pages kept. busy:
+ *	mmap, touch and munmap 16 MiB chunks in a loop; the throughput over
+ *	the migration (between "start" and "report") is reported.
+ *	On "report" print what was measured and exit.
+ *
+ *   fpwmem alloc-all [-p PERCENT]
+ *	Allocate and touch PERCENT (90) of MemFree in 4 MiB chunks; every
+ *	freshly faulted page must read as zeroes. Prints
+ *	"FPW-RESULT migration-after-alloc PASS|FAIL ...".
+ *
+ * Common options:
+ *   -C TTY   command channel, a serial port the host writes lines into
+ *            (default /dev/ttyS1)
+ *   -s FILE  free page hint statistics of the patched virtio_balloon
+ *            (default: the first /sys/kernel/debug/virtio_balloon/<dev>/
+ *            free_page_hint); polled every 100 ms to record each round
+ *   -t SEC   give up waiting for the final command after SEC s (900)
+ *
+ * Console lines (stdout, one line each, for the host to parse):
+ *   FPW-MIG-READY mode=M memtotal_kb=N memfree_kb=N used_kb=N ...
+ *   FPW-MIG-START memtotal_kb=N memfree_kb=N used_kb=N   ("start" received)
+ *   FPW-MIG-BUDDYINFO <zone> c0 ... c10
+ *   FPW-MIG-VMSTAT when=start|report name=value ...
+ *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N blocks=c0,...,c10
+ *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N ...
+ *   FPW-MIG-BUSY mib=N seconds=S mib_per_s=R
+ *   FPW-MIG-END mode=M
+ * Commands (lines on TTY): start, verify, report.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define WORDS (PAGE / sizeof(uint64_t))
+#define MIB (1024UL * 1024UL)
+#define NR_ORDERS 11
+#define MAX_ROUNDS 64
+
+static const char *prog = "fpwmem";
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stdout, "%s: error: ", prog);
+	vfprintf(stdout, fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+	fflush(stdout);
+	exit(2);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *map(size_t len, int nohuge)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (nohuge)
+		madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* ---- content and checksums ------------------------------------------ */
+
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Fill a page with content that depends on (tag, gen); return its checksum */
+static uint64_t page_fill(uint64_t *p, uint64_t tag, uint64_t gen);
+
+static uint64_t page_sum(const uint64_t *p)
+{
+	uint64_t h = 0x6a09e667f3bcc909ULL;
+	unsigned int i;
+
+	for (i = 0; i < WORDS; i += 2) {
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+		h = (h ^ p[i + 1]) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static uint64_t page_fill(uint64_t *p, uint64_t tag, uint64_t gen)
+{
+	uint64_t x = splitmix(tag * 0x10001ULL ^ (gen << 40) ^ 0x46505721ULL);
+	unsigned int i;
+
+	p[0] = 0x46505700000000ULL | (tag & 0xffffffffULL);	/* "FPW" + tag */
+	p[1] = gen;
+	for (i = 2; i < WORDS; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = x;
+	}
+	return page_sum(p);
+}
+
+static int page_is_zero(const uint64_t *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < WORDS; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* ---- /proc and debugfs ---------------------------------------------- */
+
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static void print_mem(const char *tag, const char *extra)
+{
+	long total = meminfo_kb("MemTotal"), fr = meminfo_kb("MemFree");
+
+	printf("%s %smemtotal_kb=%ld memfree_kb=%ld used_kb=%ld available_kb=%ld\n",
+	       tag, extra ? extra : "", total, fr, total - fr,
+	       meminfo_kb("MemAvailable"));
+	fflush(stdout);
+}
+
+static void print_buddyinfo(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		char *q;
+
+		if (!p)
+			continue;
+		p += 4;
+		while (*p == ' ')
+			p++;
+		/* "Node 0, zone   Normal  c0 c1 ..." -> "Normal c0 c1 ..." */
+		q = line + strlen(line);
+		while (q > p && isspace((unsigned char)q[-1]))
+			*--q = 0;
+		printf("FPW-MIG-BUDDYINFO %s\n", p);
+	}
+	fclose(f);
+	fflush(stdout);
+}
+
+/* The compaction and reclaim counters of /proc/vmstat */
+static void print_vmstat(const char *when)
+{
+	static const char *const keys[] = {
+		"compact_stall", "compact_fail", "compact_success",
+		"compact_migrate_scanned", "compact_free_scanned",
+		"compact_isolated", "compact_daemon_wake", "pgscan_kswapd",
+		"pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+		"allocstall_normal", "allocstall_movable", "allocstall_dma32",
+		"pgmigrate_success", "pageoutrun", "oom_kill", NULL,
+	};
+	char line[256];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return;
+	printf("FPW-MIG-VMSTAT when=%s", when);
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+		unsigned long long v;
+		int k;
+
+		if (sscanf(line, "%127s %llu", name, &v) != 2)
+			continue;
+		for (k = 0; keys[k]; k++)
+			if (!strcmp(name, keys[k]))
+				break;
+		if (keys[k])
+			printf(" %s=%llu", name, v);
+	}
+	printf("\n");
+	fclose(f);
+	fflush(stdout);
+}
+
+struct round {
+	unsigned long long cmd_id, time_us, pages, blocks[NR_ORDERS];
+	char end[16];
+};
+
+struct hintstats {
+	const char *path;
+	int present;
+	unsigned long long rounds, pages_total, done;
+	unsigned long long first_rounds;	/* rounds when we started */
+	struct round last;
+	struct round seen[MAX_ROUNDS];
+	int nseen, dropped;
+	unsigned long long missed;
+};
+
+static int hint_read(struct hintstats *hs, unsigned long long *rounds,
+		     struct round *last)
+{
+	char buf[2048], *line, *save = NULL;
+	ssize_t n;
+	int fd;
+	unsigned long long v;
+
+	if (!hs->path)
+		return -1;
+	fd = open(hs->path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	*rounds = 0;
+	memset(last, 0, sizeof(*last));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "rounds_complete: %llu", &v) == 1 ||
+		    sscanf(line, "rounds_stopped: %llu", &v) == 1 ||
+		    sscanf(line, "rounds_failed: %llu", &v) == 1)
+			*rounds += v;
+		else if (sscanf(line, "pages_total: %llu", &v) == 1)
+			hs->pages_total = v;
+		else if (sscanf(line, "done_received: %llu", &v) == 1)
+			hs->done = v;
+		else if (sscanf(line, "last_cmd_id: %llu", &v) == 1)
+			last->cmd_id = v;
+		else if (sscanf(line, "last_time_us: %llu", &v) == 1)
+			last->time_us = v;
+		else if (sscanf(line, "last_pages: %llu", &v) == 1)
+			last->pages = v;
+		else if (sscanf(line, "last_end: %15s", last->end) == 1)
+			;
+		else if (!strncmp(line, "last_blocks_by_order:", 21)) {
+			char *p = line + 21, *e;
+			int o;
+
+			for (o = 0; o < NR_ORDERS; o++) {
+				last->blocks[o] = strtoull(p, &e, 10);
+				if (e == p)
+					break;
+				p = e;
+			}
+		}
+	}
+	return 0;
+}
+
+static void hint_init(struct hintstats *hs, const char *path)
+{
+	glob_t g;
+	struct round last;
+
+	memset(hs, 0, sizeof(*hs));
+	if (path) {
+		hs->path = path;
+	} else if (!glob("/sys/kernel/debug/virtio_balloon/*/free_page_hint", 0, NULL, &g)) {
+		if (g.gl_pathc)
+			hs->path = strdup(g.gl_pathv[0]);
+		globfree(&g);
+	}
+	if (hint_read(hs, &hs->rounds, &last) == 0) {
+		hs->present = 1;
+		hs->first_rounds = hs->rounds;
+		hs->last = last;
+	}
+}
+
+/* Record the round that ended since the last poll, if any */
+static void hint_poll(struct hintstats *hs)
+{
+	unsigned long long rounds;
+	struct round last;
+
+	if (!hs->present || hint_read(hs, &rounds, &last))
+		return;
+	if (rounds == hs->rounds)
+		return;
+	hs->missed += rounds - hs->rounds - 1;
+	hs->rounds = rounds;
+	hs->last = last;
+	if (hs->nseen < MAX_ROUNDS)
+		hs->seen[hs->nseen++] = last;
+	else
+		hs->dropped++;
+}
+
+static void hint_print(struct hintstats *hs)
+{
+	unsigned long long sum_us = 0, max_pages = 0, below10 = 0;
+	int i, o, imax = -1;
+
+	if (!hs->present) {
+		printf("FPW-MIG-HINT present=0 file=%s\n", hs->path ? hs->path : "none");
+		fflush(stdout);
+		return;
+	}
+	hint_poll(hs);
+	for (i = 0; i < hs->nseen; i++) {
+		struct round *r = &hs->seen[i];
+
+		printf("FPW-MIG-ROUND n=%d cmd_id=%llu end=%s time_us=%llu pages=%llu blocks=",
+		       i, r->cmd_id, r->end, r->time_us, r->pages);
+		for (o = 0; o < NR_ORDERS; o++)
+			printf("%s%llu", o ? "," : "", r->blocks[o]);
+		printf("\n");
+		sum_us += r->time_us;
+		for (o = 0; o < NR_ORDERS - 1; o++)
+			below10 += r->blocks[o];
+		if (r->pages > max_pages || imax < 0) {
+			max_pages = r->pages;
+			imax = i;
+		}
+	}
+	printf("FPW-MIG-HINT present=1 rounds=%llu seen=%d missed=%llu pages_total=%llu done_received=%llu"
+	       " time_us_sum=%llu blocks_below_max_order=%llu max_round_pages=%llu max_round_blocks=",
+	       hs->rounds - hs->first_rounds, hs->nseen, hs->missed + hs->dropped,
+	       hs->pages_total, hs->done, sum_us, below10, max_pages);
+	for (o = 0; o < NR_ORDERS; o++)
+		printf("%s%llu", o ? "," : "", imax >= 0 ? hs->seen[imax].blocks[o] : 0ULL);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* ---- command channel -------------------------------------------------- */
+
+struct cmdchan {
+	int fd;
+	char buf[256];
+	size_t len;
+};
+
+static void cmd_open(struct cmdchan *c, const char *path)
+{
+	struct termios t;
+
+	c->len = 0;
+	c->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (c->fd < 0)
+		die("cannot open the command channel %s: %s", path, strerror(errno));
+	if (tcgetattr(c->fd, &t) == 0) {
+		cfmakeraw(&t);
+		t.c_cc[VMIN] = 0;
+		t.c_cc[VTIME] = 0;
+		tcsetattr(c->fd, TCSANOW, &t);
+	}
+	tcflush(c->fd, TCIFLUSH);
+}
+
+/*
+ * Wait up to @ms for a command line; returns 1 and the command in @out,
+ * or 0 on timeout.
+ */
+static int cmd_poll(struct cmdchan *c, int ms, char *out, size_t outlen)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		nl = memchr(c->buf, '\n', c->len);
+		if (!nl)
+			nl = memchr(c->buf, '\r', c->len);
+		if (nl) {
+			size_t l = nl - c->buf, k = 0, i;
+
+			for (i = 0; i < l && k + 1 < outlen; i++)
+				if (isprint((unsigned char)c->buf[i]))
+					out[k++] = c->buf[i];
+			out[k] = 0;
+			memmove(c->buf, nl + 1, c->len - l - 1);
+			c->len -= l + 1;
+			if (k)
+				return 1;
+			continue;
+		}
+		if (c->len == sizeof(c->buf))
+			c->len = 0;	/* garbage: drop it */
+		if (poll(&p, 1, ms) <= 0)
+			return 0;
+		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		if (n <= 0)
+			return 0;
+		c->len += n;
+		ms = 0;
+	}
+}
+
+/* ---- free memory: dirty, fragmented ------------------------------------ */
+
+/* Bytes of free memory a scenario may use: MemFree less a reserve */
+static size_t usable_bytes(void)
+{
+	long fr = meminfo_kb("MemFree"), total = meminfo_kb("MemTotal");
+	long reserve = 64 * 1024 + total / 16;
+
+	if (fr <= reserve)
+		return 0;
+	return (size_t)(fr - reserve) * 1024;
+}
+
+static int idle_dirty(void)
+{
+	const char *dir = "/run/fpw-dirty";
+	size_t target = usable_bytes(), done = 0, i;
+	uint64_t *buf = map(MIB, 0);
+	char path[64];
+	int fd;
+
+	if (!buf)
+		die("out of memory");
+	mkdir(dir, 0700);
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=100%"))
+		die("mount tmpfs on %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/fill", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die("create %s: %s", path, strerror(errno));
+	while (done < target) {
+		for (i = 0; i < MIB / PAGE; i++)
+			page_fill(buf + i * WORDS, done / PAGE + i, 7);
+		if (write(fd, buf, MIB) != (ssize_t)MIB)
+			break;
+		done += MIB;
+	}
+	close(fd);
+	unlink(path);
+	umount(dir);
+	rmdir(dir);
+	munmap(buf, MIB);
+	return (int)(done / MIB);
+}
+
+/*
+ * Free memory in order-0 holes: touch most of free memory (MADV_NOHUGEPAGE),
+ * then free each page whose pfn is odd, so that its buddy is a page kept.
+ * Without pfns from /proc/self/pagemap, every other page instead. The kept
+ * pages hold known content, checked by frag_check().
+ */
+struct frag {
+	char *mem;
+	size_t pages, kept, freed;
+	uint64_t *sums;		/* per page; 0 for the pages freed */
+	const char *how;
+};
+
+static void fragment(struct frag *f, int keep_sums)
+{
+	size_t len = usable_bytes(), i;
+	uint64_t *pfns;
+	int fd;
+	size_t bypfn = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->pages = len / PAGE;
+	f->mem = map(len, 1);
+	if (!f->mem)
+		die("cannot map %zu MiB", len / MIB);
+	if (keep_sums && !(f->sums = calloc(f->pages, sizeof(*f->sums))))
+		die("out of memory");
+	for (i = 0; i < f->pages; i++) {
+		uint64_t sum = page_fill((uint64_t *)(f->mem + i * PAGE), 0xc0000000ULL + i, 3);
+
+		if (f->sums)
+			f->sums[i] = sum | 1;	/* never 0 */
+	}
+	pfns = calloc(f->pages, sizeof(*pfns));
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (pfns && fd >= 0 &&
+	    pread(fd, pfns, f->pages * sizeof(*pfns), ((uintptr_t)f->mem / PAGE) * 8) ==
+	    (ssize_t)(f->pages * sizeof(*pfns))) {
+		for (i = 0; i < f->pages; i++)
+			if ((pfns[i] & (1ULL << 63)) && (pfns[i] & ((1ULL << 55) - 1)))
+				bypfn++;
+	}
+	if (fd >= 0)
+		close(fd);
+	bypfn = bypfn > f->pages / 2;
+	for (i = 0; i < f->pages; i++) {
+		int odd = bypfn ? (int)(pfns[i] & 1) : (int)(i & 1);
+
+		if (!odd)
+			continue;
+		madvise(f->mem + i * PAGE, PAGE, MADV_DONTNEED);
+		if (f->sums)
+			f->sums[i] = 0;
+		f->freed++;
+	}
+	free(pfns);
+	f->kept = f->pages - f->freed;
+	f->how = bypfn ? "odd-pfn" : "every-other-page";
+	/* The kept pages stay mapped until the process exits. */
+}
+
+/* The number of kept pages whose content changed */
+static size_t frag_check(const struct frag *f)
+{
+	size_t i, bad = 0;
+
+	if (!f->sums)
+		return 0;
+	for (i = 0; i < f->pages; i++)
+		if (f->sums[i] && (page_sum((uint64_t *)(f->mem + i * PAGE)) | 1) != f->sums[i])
+			bad++;
+	return bad;
+}
+
+/* ---- verify: the checksummed region --------------------------------- */
+
+struct slot {
+	uint64_t *mem;
+	uint64_t gen;
+	uint64_t sums[MIB / PAGE];
+};
+
+struct region {
+	uint64_t *mem;
+	size_t pages;
+	uint64_t *sums, *gens;
+	struct slot *slots;
+	unsigned int nslots;
+	uint64_t rng;
+	unsigned long long rewrites, churns, churn_bad;
+};
+
+static uint64_t rnd(struct region *r)
+{
+	r->rng = splitmix(r->rng);
+	return r->rng;
+}
+
+static void rewrite_page(struct region *r, size_t i)
+{
+	r->gens[i]++;
+	r->sums[i] = page_fill(r->mem + i * WORDS, i, r->gens[i]);
+	r->rewrites++;
+}
+
+/* Check a churn slot; returns the number of bad pages */
+static unsigned int slot_check(struct slot *s)
+{
+	unsigned int i, bad = 0;
+
+	if (!s->mem)
+		return 0;
+	for (i = 0; i < MIB / PAGE; i++)
+		if (page_sum(s->mem + i * WORDS) != s->sums[i])
+			bad++;
+	return bad;
+}
+
+static void slot_renew(struct region *r, unsigned int k)
+{
+	struct slot *s = &r->slots[k];
+	unsigned int i;
+
+	if (s->mem) {
+		r->churn_bad += slot_check(s);
+		munmap(s->mem, MIB);
+	}
+	s->mem = map(MIB, 1);
+	if (!s->mem)
+		return;
+	s->gen++;
+	for (i = 0; i < MIB / PAGE; i++)
+		s->sums[i] = page_fill(s->mem + i * WORDS,
+				       0x80000000ULL + k * 256 + i, s->gen);
+	r->churns++;
+}
+
+static int do_verify(int argc, char **argv)
+{
+	size_t mib = 256, rewrite_kib = 256, i;
+	unsigned int nslots = 32, churn_every = 5, k;
+	const char *tty = "/dev/ttyS1", *stats = NULL;
+	int timeout = 900, corrupt = 0, frag = 0, opt;
+	struct region r = { 0 };
+	struct frag fr = { 0 };
+	struct cmdchan cc;
+	struct hintstats hs;
+	double t0, last_poll = 0, deadline;
+	unsigned long tick = 0;
+	char cmd[128];
+
+	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xf")) != -1) {
+		switch (opt) {
+		case 'm': mib = strtoul(optarg, NULL, 0); break;
+		case 'r': rewrite_kib = strtoul(optarg, NULL, 0); break;
+		case 'c': nslots = strtoul(optarg, NULL, 0); break;
+		case 'C': tty = optarg; break;
+		case 's': stats = optarg; break;
+		case 't': timeout = atoi(optarg); break;
+		case 'x': corrupt = 1; break;
+		case 'f': frag = 1; break;
+		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f]");
+		}
+	}
+	cmd_open(&cc, tty);
+	hint_init(&hs, stats);
+
+	r.pages = mib * MIB / PAGE;
+	r.mem = map(r.pages * PAGE, 0);
+	r.sums = calloc(r.pages, sizeof(*r.sums));
+	r.gens = calloc(r.pages, sizeof(*r.gens));
+	r.nslots = nslots;
+	r.slots = calloc(nslots ? nslots : 1, sizeof(*r.slots));
+	if (!r.mem || !r.sums || !r.gens || !r.slots)
+		die("cannot allocate %zu MiB", mib);
+	r.rng = splitmix((uint64_t)time(NULL) ^ getpid());
+
+	t0 = now();
+	for (i = 0; i < r.pages; i++)
+		r.sums[i] = page_fill(r.mem + i * WORDS, i, 0);
+	for (k = 0; k < nslots; k++)
+		slot_renew(&r, k);
+	r.rewrites = r.churns = 0;
+	if (frag) {
+		fragment(&fr, 1);
+		sleep(1);	/* the freed pages drain from the per-cpu lists */
+	}
+	{
+		char extra[256];
+
+		snprintf(extra, sizeof(extra), "mode=verify region_mib=%zu slots=%u frag_kept_mib=%zu"
+			 " frag_freed_mib=%zu holes=%s fill_s=%.2f ", mib, nslots,
+			 fr.kept * PAGE / MIB, fr.freed * PAGE / MIB, fr.how ? fr.how : "none",
+			 now() - t0);
+		print_mem("FPW-MIG-READY", extra);
+		if (frag)
+			print_buddyinfo();
+	}
+
+	deadline = now() + timeout;
+	for (;;) {
+		if (cmd_poll(&cc, 10, cmd, sizeof(cmd))) {
+			if (!strcmp(cmd, "verify"))
+				break;
+			if (!strcmp(cmd, "start")) {
+				print_mem("FPW-MIG-START", NULL);
+				print_vmstat("start");
+			} else {
+				printf("fpwmem: unknown command '%s'\n", cmd);
+				fflush(stdout);
+			}
+		}
+		if (now() > deadline) {
+			hint_print(&hs);
+			printf("FPW-RESULT migration-verify FAIL no verify command within %d s"
+			       " (rewrites=%llu churns=%llu)\n", timeout, r.rewrites, r.churns);
+			fflush(stdout);
+			return 1;
+		}
+		for (i = 0; i < rewrite_kib / 4 && r.pages; i++)
+			rewrite_page(&r, rnd(&r) % r.pages);
+		if (nslots && ++tick % churn_every == 0)
+			slot_renew(&r, rnd(&r) % nslots);
+		if (now() - last_poll > 0.1) {
+			hint_poll(&hs);
+			last_poll = now();
+		}
+	}
+
+	print_vmstat("report");
+	hint_print(&hs);
+	if (corrupt && r.pages) {
+		size_t page = rnd(&r) % r.pages, off = 16 + rnd(&r) % (PAGE - 16);
+
+		((unsigned char *)(r.mem + page * WORDS))[off] ^= 0x5a;
+		printf("FPW-MIG-CORRUPT page=%zu offset=%zu: one byte flipped on purpose (fpw.corrupt=1)\n",
+		       page, off);
+		fflush(stdout);
+	}
+
+	{
+		unsigned long long bad = 0, zero = 0, badhdr = 0, sbad = 0;
+		char first[256] = "";
+		size_t flen = 0;
+		double tv = now();
+
+		for (i = 0; i < r.pages; i++) {
+			uint64_t *p = r.mem + i * WORDS;
+
+			if (page_sum(p) == r.sums[i])
+				continue;
+			bad++;
+			if (page_is_zero(p))
+				zero++;
+			else if (p[0] != (0x46505700000000ULL | (i & 0xffffffffULL)) || p[1] != r.gens[i])
+				badhdr++;
+			if (bad <= 8 && flen < sizeof(first) - 32)
+				flen += snprintf(first + flen, sizeof(first) - flen, "%s%zu",
+						 flen ? "," : "", i);
+		}
+		size_t fbad = frag_check(&fr);
+
+		for (k = 0; k < nslots; k++)
+			sbad += slot_check(&r.slots[k]);
+		sbad += r.churn_bad;
+		printf("FPW-RESULT migration-verify %s region_pages=%zu bad_pages=%llu (zeroed=%llu"
+		       " wrong_header=%llu%s%s) churn_bad_pages=%llu",
+		       bad || sbad || fbad ? "FAIL" : "PASS", r.pages, bad, zero, badhdr,
+		       bad ? " first=" : "", first, sbad);
+		if (frag)
+			printf(" frag_kept_pages=%zu frag_bad_pages=%zu", fr.kept, fbad);
+		printf(" rewrites=%llu churns=%llu verify_s=%.2f\n", r.rewrites, r.churns, now() - tv);
+		fflush(stdout);
+		return bad || sbad || fbad ? 1 : 0;
+	}
+}
+
+/* ---- alloc-all ------------------------------------------------------- */
+
+static int do_alloc_all(int argc, char **argv)
+{
+	long pct = 90, memfree;
+	size_t chunk = 4 * MIB, n, c, i, nonzero = 0, pages = 0;
+	char **chunks;
+	double t0 = now();
+	int opt;
+
+	while ((opt = getopt(argc, argv, "p:")) != -1) {
+		switch (opt) {
+		case 'p': pct = atol(optarg); break;
+		default: die("usage: fpwmem alloc-all [-p PERCENT]");
+		}
+	}
+	memfree = meminfo_kb("MemFree");
+	if (memfree <= 0)
+		die("cannot read MemFree");
+	n = (size_t)memfree * 1024 / 100 * pct / chunk;
+	chunks = calloc(n + 1, sizeof(*chunks));
+	if (!chunks)
+		die("out of memory");
+	for (c = 0; c < n; c++) {
+		chunks[c] = map(chunk, 0);
+		if (!chunks[c])
+			break;
+		for (i = 0; i < chunk; i += PAGE) {
+			uint64_t *p = (uint64_t *)(chunks[c] + i);
+
+			/* The first access reads: a fresh page must be zeroes. */
+			if (!page_is_zero(p))
+				nonzero++;
+			p[0] = 0x46505741ULL ^ (c * chunk + i);
+			p[WORDS - 1] = ~p[0];
+			pages++;
+		}
+	}
+	for (i = 0; i < c; i++)
+		munmap(chunks[i], chunk);
+	printf("FPW-RESULT migration-after-alloc %s touched %zu MiB of %ld MiB free (%zu pages),"
+	       " %zu fresh page(s) not zero, %.1f s\n",
+	       nonzero || c < n ? "FAIL" : "PASS", pages * PAGE / MIB, memfree / 1024, pages,
+	       nonzero, now() - t0);
+	if (c < n)
+		printf("fpwmem: mmap failed after %zu of %zu chunks\n", c, n);
+	fflush(stdout);
+	return nonzero || c < n ? 1 : 0;
+}
+
+/* ---- benchmark scenarios -------------------------------------------- */
+
+#define BUSY_CHUNK (16 * MIB)
+#define BUSY_RING 8
+
+struct busy {
+	char *ring[BUSY_RING];
+	unsigned int next;
+	unsigned long long chunks;
+};
+
+static void busy_step(struct busy *b)
+{
+	char *p;
+	size_t i;
+
+	if (b->ring[b->next])
+		munmap(b->ring[b->next], BUSY_CHUNK);
+	p = map(BUSY_CHUNK, 0);
+	b->ring[b->next] = p;
+	b->next = (b->next + 1) % BUSY_RING;
+	if (!p)
+		return;
+	for (i = 0; i < BUSY_CHUNK; i += PAGE)
+		*(volatile uint64_t *)(p + i) = i ^ b->chunks;
+	b->chunks++;
+}
+
+static int do_scenario(const char *mode, int argc, char **argv)
+{
+	const char *tty = "/dev/ttyS1", *stats = NULL;
+	int timeout = 900, opt, busy = !strcmp(mode, "busy");
+	struct cmdchan cc;
+	struct hintstats hs;
+	struct busy b = { 0 };
+	char extra[256] = "", cmd[128];
+	double t0 = now(), deadline, last_poll = 0, tstart = 0;
+	unsigned long long cstart = 0;
+
+	while ((opt = getopt(argc, argv, "C:s:t:")) != -1) {
+		switch (opt) {
+		case 'C': tty = optarg; break;
+		case 's': stats = optarg; break;
+		case 't': timeout = atoi(optarg); break;
+		default: die("usage: fpwmem %s [-C TTY] [-s FILE] [-t SEC]", mode);
+		}
+	}
+	cmd_open(&cc, tty);
+	hint_init(&hs, stats);
+
+	if (!strcmp(mode, "idle-dirty")) {
+		int mib = idle_dirty();
+
+		snprintf(extra, sizeof(extra), "mode=%s dirtied_mib=%d prep_s=%.1f ", mode, mib, now() - t0);
+	} else if (!strcmp(mode, "fragmented")) {
+		struct frag f;
+
+		fragment(&f, 0);
+		snprintf(extra, sizeof(extra), "mode=%s kept_mib=%zu freed_mib=%zu holes=%s prep_s=%.1f ",
+			 mode, f.kept * PAGE / MIB, f.freed * PAGE / MIB, f.how, now() - t0);
+	} else if (busy) {
+		snprintf(extra, sizeof(extra), "mode=%s chunk_mib=%lu ring=%d ", mode,
+			 BUSY_CHUNK / MIB, BUSY_RING);
+	} else if (!strcmp(mode, "idle")) {
+		snprintf(extra, sizeof(extra), "mode=%s ", mode);
+	} else {
+		die("unknown mode '%s'", mode);
+	}
+	/* Let the freed pages drain from the per-cpu lists to the buddy. */
+	if (!busy)
+		sleep(1);
+	print_mem("FPW-MIG-READY", extra);
+	print_buddyinfo();
+
+	deadline = now() + timeout;
+	for (;;) {
+		if (cmd_poll(&cc, busy ? 0 : 50, cmd, sizeof(cmd))) {
+			if (!strcmp(cmd, "report"))
+				break;
+			if (!strcmp(cmd, "start")) {
+				print_mem("FPW-MIG-START", NULL);
+				print_buddyinfo();
+				print_vmstat("start");
+				tstart = now();
+				cstart = b.chunks;
+			} else {
+				printf("fpwmem: unknown command '%s'\n", cmd);
+				fflush(stdout);
+			}
+		}
+		if (now() > deadline) {
+			printf("fpwmem: no report command within %d s\n", timeout);
+			fflush(stdout);
+			return 1;
+		}
+		if (busy)
+			busy_step(&b);
+		if (now() - last_poll > 0.1) {
+			hint_poll(&hs);
+			last_poll = now();
+		}
+	}
+	if (busy) {
+		double secs = tstart ? now() - tstart : 0;
+		unsigned long long mib = (b.chunks - cstart) * (BUSY_CHUNK / MIB);
+
+		printf("FPW-MIG-BUSY mib=%llu seconds=%.2f mib_per_s=%.1f\n", mib, secs,
+		       secs > 0 ? mib / secs : 0.0);
+	}
+	print_mem("FPW-MIG-AFTER", NULL);
+	print_vmstat("report");
+	hint_print(&hs);
+	printf("FPW-MIG-END mode=%s\n", mode);
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		die("usage: fpwmem verify|alloc-all|idle|idle-dirty|fragmented|busy [options]");
+	if (!strcmp(argv[1], "verify"))
+		return do_verify(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "alloc-all"))
+		return do_alloc_all(argc - 1, argv + 1);
+	return do_scenario(argv[1], argc - 1, argv + 1);
+}

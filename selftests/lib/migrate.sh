@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: GPL-2.0
+# Live migration of a workbench guest between two local QEMUs. Source it
+# (after common.sh and qemu.sh).
+#
+#   mig_run DIR KERNEL INITRD TESTS CMDLINE END_CMD
+#
+# Boots the source guest (fpw.tests=TESTS, more kernel command line
+# CMDLINE) and a destination QEMU with -incoming tcp:127.0.0.1:PORT (a free
+# port), both through qemu_boot, so with the same kernel, initramfs,
+# command line, memory and balloon device (FPW_BALLOON_OPTS). Each QEMU
+# has a QMP socket and a second serial port (the guest's ttyS1) on a unix
+# socket, the command channel of selftests/guest/fpwmem.c. Then:
+#   1. waits for "FPW-MIG-READY" on the source console,
+#   2. writes "start" into the source's ttyS1,
+#   3. migrates over 127.0.0.1 (selftests/lib/qmp.py migrate),
+#   4. writes END_CMD ("verify" or "report") into the destination's ttyS1,
+#   5. waits for the guest to power off on the destination and quits the
+#      source.
+# Every step has a time limit. Files in DIR (emptied first):
+#   src.log, dst.log      the guest consoles (serial ttyS0) of each QEMU
+#   src.qemu, dst.qemu    QEMU's own output
+#   migrate.txt           qmp.py migrate's key=value lines
+#   *.qmp, *.cmd          the sockets
+# Returns 0 when the migration completed and the destination guest powered
+# off by itself; otherwise non-zero with the reason in MIG_ERR.
+#
+# Environment (besides qemu.sh's GUEST_MEM, FPW_ACCEL, FPW_BALLOON_OPTS...):
+#   MIG_READY_TIMEOUT   s to wait for FPW-MIG-READY (300)
+#   MIG_TIMEOUT         s the migration may take before it is cancelled (300)
+#   MIG_FINISH_TIMEOUT  s for the destination guest to finish (300)
+#   MIG_BANDWIDTH       max-bandwidth in bytes/s (10 GiB/s: no limit)
+#   MIG_DOWNTIME        downtime-limit in ms (300)
+# shellcheck shell=bash
+
+MIG_QMP=$TOP/selftests/lib/qmp.py
+MIG_BAD_RE='Oops|BUG:|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context|memory corruption|pagealloc: |single bit error|Out of memory|oom-kill'
+
+_mig_pids=()       # the background qemu_boot jobs
+_mig_qemu_pids=()  # the QEMU processes (their -pidfile)
+
+# mig_cleanup: stop whatever QEMU of the last mig_run is still running:
+# QMP quit first, then SIGKILL to the QEMU processes it started (by pid).
+mig_cleanup() {
+	local d=${_mig_dir:-} f pid i alive
+	[ -n "$d" ] || return 0
+	for f in "$d/src.pid" "$d/dst.pid"; do
+		pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && _mig_qemu_pids+=("$pid")
+	done
+	for f in "$d/src.qmp" "$d/dst.qmp"; do
+		[ -S "$f" ] && timeout 10 python3 "$MIG_QMP" quit "$f" >/dev/null 2>&1
+	done
+	for i in $(seq 20); do
+		alive=0
+		for pid in ${_mig_pids[@]+"${_mig_pids[@]}"}; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ "$alive" -eq 0 ] && break
+		sleep 0.5
+	done
+	for pid in ${_mig_qemu_pids[@]+"${_mig_qemu_pids[@]}"}; do
+		# Only a QEMU (the kernel keeps 15 characters of its name).
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(basename "${QEMU:-qemu-system-x86_64}" | cut -c1-15)" ] ||
+			continue
+		kill -9 "$pid" 2>/dev/null
+	done
+	for pid in ${_mig_pids[@]+"${_mig_pids[@]}"}; do
+		wait "$pid" 2>/dev/null
+	done
+	_mig_pids=()
+	_mig_qemu_pids=()
+	return 0
+}
+
+# _mig_wait_re FILE REGEX SECONDS [PID]: wait until FILE has a line
+# matching REGEX; fails at the time limit or when PID is gone.
+_mig_wait_re() {
+	local file=$1 re=$2 limit=$3 pid=${4:-} start=$SECONDS
+	while ! grep -aqE "$re" "$file" 2>/dev/null; do
+		[ $((SECONDS - start)) -ge "$limit" ] && return 1
+		[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && {
+			grep -aqE "$re" "$file" 2>/dev/null
+			return
+		}
+		sleep 0.3
+	done
+}
+
+# _mig_wait_exit PID SECONDS: wait for a background job to end.
+_mig_wait_exit() {
+	local pid=$1 limit=$2 start=$SECONDS
+	while kill -0 "$pid" 2>/dev/null; do
+		[ $((SECONDS - start)) -ge "$limit" ] && return 1
+		sleep 0.3
+	done
+	return 0
+}
+
+mig_run() {
+	local dir=$1 kernel=$2 initrd=$3 tests=$4 cmdline=$5 end_cmd=$6
+	local port limit src_pid dst_pid rc f pid
+	MIG_ERR=
+	need_pkgs python3:python3-minimal timeout:coreutils
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	_mig_dir=$dir
+	_mig_pids=()
+	_mig_qemu_pids=()
+	port=$(python3 "$MIG_QMP" free-port) || {
+		MIG_ERR="no free TCP port"
+		return 1
+	}
+	# The QEMUs' own limit: everything below must fit in it.
+	limit=$((${MIG_READY_TIMEOUT:-300} + ${MIG_TIMEOUT:-300} + ${MIG_FINISH_TIMEOUT:-300} + 60))
+	local common=(-k "$kernel" -i "$initrd" -t "$tests" -c "$cmdline" -T "$limit")
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	qemu_boot "${common[@]}" -l "$dir/src.log" -- \
+		-qmp "unix:$dir/src.qmp,server=on,wait=off" -pidfile "$dir/src.pid" \
+		-chardev "socket,id=fpwcmd,path=$dir/src.cmd,server=on,wait=off" \
+		-serial chardev:fpwcmd 2>"$dir/src.qemu" &
+	src_pid=$!
+	_mig_pids+=("$src_pid")
+	# shellcheck disable=SC2054
+	qemu_boot "${common[@]}" -l "$dir/dst.log" -- \
+		-qmp "unix:$dir/dst.qmp,server=on,wait=off" -pidfile "$dir/dst.pid" \
+		-chardev "socket,id=fpwcmd,path=$dir/dst.cmd,server=on,wait=off" \
+		-serial chardev:fpwcmd -incoming "tcp:127.0.0.1:$port" 2>"$dir/dst.qemu" &
+	dst_pid=$!
+	_mig_pids+=("$dst_pid")
+
+	if ! _mig_wait_re "$dir/src.log" 'FPW-MIG-READY' "${MIG_READY_TIMEOUT:-300}" "$src_pid"; then
+		MIG_ERR="the source guest did not get ready (no FPW-MIG-READY within ${MIG_READY_TIMEOUT:-300} s)"
+		kill -0 "$src_pid" 2>/dev/null || MIG_ERR+="; source QEMU exited: $(grep -v '^== ' "$dir/src.qemu" | tail -n 2 | tr '\n' ' ')"
+		kill -0 "$dst_pid" 2>/dev/null || MIG_ERR+="; destination QEMU exited: $(grep -v '^== ' "$dir/dst.qemu" | tail -n 2 | tr '\n' ' ')"
+		mig_cleanup
+		return 1
+	fi
+	for f in "$dir/src.pid" "$dir/dst.pid"; do
+		pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && _mig_qemu_pids+=("$pid")
+	done
+	python3 "$MIG_QMP" send "$dir/src.cmd" start >/dev/null 2>>"$dir/src.qemu"
+	rc=0
+	timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp" \
+		"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
+		--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}" \
+		>"$dir/migrate.txt" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		MIG_ERR="migration did not complete: $(grep -E '^(status|error)=' "$dir/migrate.txt" | tr '\n' ' ')"
+		mig_cleanup
+		return 1
+	fi
+	python3 "$MIG_QMP" send "$dir/dst.cmd" "$end_cmd" >/dev/null 2>>"$dir/dst.qemu"
+	if ! _mig_wait_exit "$dst_pid" "${MIG_FINISH_TIMEOUT:-300}"; then
+		MIG_ERR="the destination guest did not finish within ${MIG_FINISH_TIMEOUT:-300} s"
+		mig_cleanup
+		return 1
+	fi
+	mig_cleanup
+	return 0
+}
+
+# mig_kv FILE KEY: the value of KEY=VALUE lines in FILE (n/a if none).
+mig_kv() {
+	local v
+	v=$(sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1)
+	echo "${v:-n/a}"
+}
+
+# mig_field LOG PREFIX KEY: the value of KEY=VALUE on the last console line
+# starting with PREFIX (n/a if none).
+mig_field() {
+	local v
+	v=$(tr -d '\r' <"$1" 2>/dev/null | grep -a "^$2 " | tail -n 1 | tr ' ' '\n' | sed -n "s/^$3=//p" | tail -n 1)
+	echo "${v:-n/a}"
+}
+
+# mig_bad LOG: the number of console lines that show a kernel complaint,
+# and the first one.
+mig_bad() {
+	local n first
+	n=$(tr -d '\r' <"$1" 2>/dev/null | grep -acE "$MIG_BAD_RE")
+	first=$(tr -d '\r' <"$1" 2>/dev/null | grep -aE -m 1 "$MIG_BAD_RE")
+	echo "${n:-0}${first:+ first: $first}"
+}

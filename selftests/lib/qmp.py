@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""QMP client and live migration driver of the workbench (stdlib only).
+
+  qmp.py cmd SOCK NAME [JSON_ARGS]   run one QMP command, print its return
+                                     value as JSON
+  qmp.py quit SOCK                   ask QEMU to quit (no error if gone)
+  qmp.py migrate SRC_SOCK DST_SOCK URI [--timeout S] [--bandwidth B/s]
+                 [--downtime MS] [--cap NAME=on|off ...]
+                                     migrate SRC to DST and print the
+                                     outcome as key=value lines
+  qmp.py send PATH TEXT              connect to the unix socket PATH (a
+                                     chardev, e.g. a guest serial port),
+                                     write TEXT and a newline
+  qmp.py free-port                   print a free TCP port on 127.0.0.1
+
+Exit status: 0 on success; 1 when the QMP command failed or the migration
+did not complete; 2 on a usage or connection error.
+
+migrate prints (one key=value per line, missing values as n/a):
+  status           completed, failed, cancelled or timeout
+  error            QEMU's error-desc, when any
+  total_time_ms, downtime_ms, setup_time_ms
+  transferred      bytes on the wire (ram.transferred)
+  normal_pages     pages sent in full (ram.normal)
+  normal_bytes, duplicate_pages (zero pages sent as a flag),
+  dirty_sync_count, mbps, precopy_bytes, downtime_bytes, pages_per_second
+  dst_status       the destination's run state afterwards
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+
+
+class QMPError(Exception):
+    pass
+
+
+class QMP:
+    def __init__(self, path, timeout=30.0):
+        self.path = path
+        self.sock = None
+        self.buf = b""
+        self.events = []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(timeout)
+                s.connect(path)
+                self.sock = s
+                break
+            except OSError as e:
+                s.close()
+                if time.monotonic() > deadline:
+                    raise QMPError("cannot connect to %s: %s" % (path, e))
+                time.sleep(0.1)
+        greeting = self._read()
+        if "QMP" not in greeting:
+            raise QMPError("no QMP greeting on %s: %r" % (path, greeting))
+        self.execute("qmp_capabilities")
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise QMPError("QEMU closed %s" % self.path)
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def execute(self, cmd, **args):
+        msg = {"execute": cmd}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            resp = self._read()
+            if "event" in resp:
+                self.events.append(resp)
+                continue
+            if "error" in resp:
+                raise QMPError("%s: %s" % (cmd, resp["error"].get("desc", resp["error"])))
+            if "return" in resp:
+                return resp["return"]
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+            self.sock = None
+
+
+def usage():
+    sys.stderr.write(__doc__)
+    sys.exit(2)
+
+
+def cmd_cmd(argv):
+    if len(argv) not in (2, 3):
+        usage()
+    args = json.loads(argv[2]) if len(argv) == 3 else {}
+    q = QMP(argv[0])
+    try:
+        print(json.dumps(q.execute(argv[1], **args), indent=1, sort_keys=True))
+    except QMPError as e:
+        print("qmp.py: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        q.close()
+    return 0
+
+
+def cmd_quit(argv):
+    if len(argv) != 1:
+        usage()
+    if not os.path.exists(argv[0]):
+        return 0
+    try:
+        q = QMP(argv[0], timeout=5)
+        q.execute("quit")
+        q.close()
+    except (QMPError, OSError):
+        pass
+    return 0
+
+
+def flatten(info):
+    ram = info.get("ram", {})
+    out = {
+        "status": info.get("status", "n/a"),
+        "total_time_ms": info.get("total-time"),
+        "downtime_ms": info.get("downtime"),
+        "setup_time_ms": info.get("setup-time"),
+        "transferred": ram.get("transferred"),
+        "normal_pages": ram.get("normal"),
+        "normal_bytes": ram.get("normal-bytes"),
+        "duplicate_pages": ram.get("duplicate"),
+        "dirty_sync_count": ram.get("dirty-sync-count"),
+        "mbps": ram.get("mbps"),
+        "precopy_bytes": ram.get("precopy-bytes"),
+        "downtime_bytes": ram.get("downtime-bytes"),
+        "pages_per_second": ram.get("pages-per-second"),
+    }
+    if "error-desc" in info:
+        out["error"] = info["error-desc"].replace("\n", " ")
+    return out
+
+
+def cmd_migrate(argv):
+    opts = {"timeout": 300.0, "bandwidth": 10 << 30, "downtime": 300}
+    caps = {}
+    pos = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--timeout", "--bandwidth", "--downtime", "--cap"):
+            if i + 1 >= len(argv):
+                usage()
+            v = argv[i + 1]
+            if a == "--cap":
+                name, _, state = v.partition("=")
+                caps[name] = state in ("on", "true", "1", "yes")
+            else:
+                opts[a[2:]] = float(v)
+            i += 2
+        else:
+            pos.append(a)
+            i += 1
+    if len(pos) != 3:
+        usage()
+    src_path, dst_path, uri = pos
+    result = {"status": "n/a"}
+    try:
+        src = QMP(src_path)
+        dst = QMP(dst_path)
+        if caps:
+            c = [{"capability": k, "state": v} for k, v in caps.items()]
+            src.execute("migrate-set-capabilities", capabilities=c)
+            dst.execute("migrate-set-capabilities", capabilities=c)
+        src.execute("migrate-set-parameters", **{
+            "max-bandwidth": int(opts["bandwidth"]),
+            "downtime-limit": int(opts["downtime"]),
+        })
+        src.execute("migrate", uri=uri)
+        deadline = time.monotonic() + opts["timeout"]
+        info = {}
+        while True:
+            info = src.execute("query-migrate")
+            st = info.get("status")
+            if st in ("completed", "failed", "cancelled"):
+                break
+            if time.monotonic() > deadline:
+                try:
+                    src.execute("migrate_cancel")
+                except QMPError:
+                    pass
+                info = src.execute("query-migrate")
+                result = flatten(info)
+                result["status"] = "timeout"
+                result["error"] = "not completed within %d s (last status %s)" % (
+                    opts["timeout"], st)
+                break
+            time.sleep(0.2)
+        if result.get("status") != "timeout":
+            result = flatten(info)
+        # The destination runs the guest once it has everything.
+        dst_status = "n/a"
+        if result["status"] == "completed":
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                dst_status = dst.execute("query-status").get("status", "n/a")
+                if dst_status == "running":
+                    break
+                time.sleep(0.2)
+        result["dst_status"] = dst_status
+        src.close()
+        dst.close()
+    except (QMPError, OSError) as e:
+        result["status"] = result.get("status") if result.get("status") not in (None, "n/a") else "failed"
+        result["error"] = str(e)
+    for k, v in result.items():
+        print("%s=%s" % (k, "n/a" if v is None else v))
+    return 0 if result["status"] == "completed" else 1
+
+
+def cmd_send(argv):
+    if len(argv) != 2:
+        usage()
+    deadline = time.monotonic() + 10
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(argv[0])
+            break
+        except OSError as e:
+            s.close()
+            if time.monotonic() > deadline:
+                print("qmp.py: cannot connect to %s: %s" % (argv[0], e), file=sys.stderr)
+                return 2
+            time.sleep(0.1)
+    s.sendall(argv[1].encode() + b"\n")
+    # Let QEMU hand the bytes to the serial port before the hang-up.
+    time.sleep(1)
+    s.close()
+    return 0
+
+
+def cmd_free_port(argv):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+    s.close()
+    return 0
+
+
+def main():
+    if len(sys.argv) < 2:
+        usage()
+    cmds = {"cmd": cmd_cmd, "quit": cmd_quit, "migrate": cmd_migrate,
+            "send": cmd_send, "free-port": cmd_free_port}
+    f = cmds.get(sys.argv[1])
+    if not f:
+        usage()
+    try:
+        return f(sys.argv[2:])
+    except QMPError as e:
+        print("qmp.py: %s" % e, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Live migration test: migrate a workbench guest between two local QEMUs
+# with free page hinting on, and check that its memory survived, that the
+# patched driver really hinted, and that the kernel stayed quiet.
+#
+#   selftests/migration-test.sh [-o NAME] [-v VARIANTS] [-x]
+#
+#   -o NAME      boot .work/build/NAME (default: guest), with its initramfs
+#   -v VARIANTS  comma separated, default:
+#                default,fragmented,page_poison,init_on_free,reporting
+#                  default       free-page-hint=on
+#                  fragmented    ... and the rest of free memory in order-0
+#                                holes between pages the guest checks too
+#                                (fpw.mig_frag=1)
+#                  page_poison   ... and page_poison=1 on the kernel command line
+#                  init_on_free  ... and init_on_free=1
+#                  reporting     free-page-hint=on,free-page-reporting=on
+#   -x           demonstration that the test can fail: the guest flips one
+#                byte of its checksummed region before verifying
+#                (fpw.corrupt=1); the verify result must then be FAIL.
+#                Same as FPW_MIG_CORRUPT=1.
+#
+# Each variant boots a source QEMU and a destination QEMU (-incoming on
+# 127.0.0.1), both with -object iothread,id=io0 and a virtio-balloon-pci
+# with free-page-hint=on,iothread=io0 (selftests/lib/migrate.sh). In the
+# guest, fpwmem (selftests/guest/fpwmem.c) fills a 256 MiB region of the
+# 1 GiB guest with known content and a checksum per page, and keeps
+# rewriting pages of it and replacing 1 MiB buffers (munmap, mmap, fill)
+# while the guest migrates. Once QMP reports the migration completed, the
+# host writes "verify" into the destination guest's second serial port;
+# the guest checks every page, prints the driver's hint statistics, then
+# allocates and touches 90% of its free memory (fresh pages must be zero;
+# page_poison=1 reports free pages that lost their poison).
+#
+# Results (selftests/lib/results.sh), per variant V:
+#   migration:V:migrate        query-migrate reached "completed"; the
+#                              detail has QMP's ram statistics
+#   migration:V:verify         no page of the region, of the churned
+#                              buffers or (fragmented) of the pages kept
+#                              between the holes changed (guest report
+#                              required)
+#   migration:V:hinting        default, fragmented, reporting: bit 3
+#                              (VIRTIO_BALLOON_F_FREE_PAGE_HINT) negotiated,
+#                              pages_total > 0, at least one complete or
+#                              stopped round, and blocks below order 10
+#                              hinted in some round (fragmented: order-0
+#                              blocks); the per-order counts are in the
+#                              detail
+#                              page_poison, init_on_free: bit 3 NOT
+#                              negotiated and nothing hinted
+#   migration:V:after-alloc    touching most free memory after the
+#                              migration found only zeroed fresh pages
+#   migration:V:console-clean  no oops, BUG, WARNING, Call Trace, "memory
+#                              corruption", "pagealloc: " poison report, OOM
+#                              ... on either console
+#   migration:V:power-off      the guest finished on the destination
+# Files: .work/migration/NAME/V/ (consoles src.log and dst.log, QEMU
+# output, migrate.txt).
+#
+# Run on its own it starts a new result record and ends with the summary;
+# run by selftests/run.sh (FPW_IN_RUN set) it adds to the run's record.
+# QEMU settings: selftests/lib/qemu.sh (FPW_ACCEL=kvm, ...); time limits:
+# selftests/lib/migrate.sh (MIG_TIMEOUT, ...).
+set -u -o pipefail
+# shellcheck source=selftests/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+# shellcheck source=selftests/lib/results.sh
+. "$TOP/selftests/lib/results.sh"
+# shellcheck source=selftests/lib/qemu.sh
+. "$TOP/selftests/lib/qemu.sh"
+# shellcheck source=selftests/lib/migrate.sh
+. "$TOP/selftests/lib/migrate.sh"
+
+name=guest
+variants=default,fragmented,page_poison,init_on_free,reporting
+corrupt=${FPW_MIG_CORRUPT:-0}
+usage="usage: $0 [-o NAME] [-v VARIANTS] [-x]"
+while getopts o:v:x opt; do
+	case $opt in
+	o) name=$OPTARG ;;
+	v) variants=$OPTARG ;;
+	x) corrupt=1 ;;
+	*) die "$usage" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || die "$usage"
+
+out=$WORK/build/$name
+kernel=$out/arch/x86/boot/bzImage
+initrd=$out/initramfs.cpio.gz
+[ -f "$kernel" ] || die "no ${kernel#"$TOP"/}: run selftests/build.sh${name:+ -o $name} first"
+[ -f "$initrd" ] || die "no ${initrd#"$TOP"/}: run selftests/initramfs.sh${name:+ -o $name} first"
+
+[ -n "${FPW_IN_RUN:-}" ] || results_reset
+trap mig_cleanup EXIT
+trap 'exit 130' INT TERM
+
+export GUEST_MEM=${GUEST_MEM:-1024}
+MIG_READY_TIMEOUT=${MIG_READY_TIMEOUT:-180}
+MIG_TIMEOUT=${MIG_TIMEOUT:-240}
+MIG_FINISH_TIMEOUT=${MIG_FINISH_TIMEOUT:-180}
+# 128 MiB/s: a migration of a few seconds, with several dirty bitmap syncs
+# (hinting rounds) while the guest writes.
+MIG_BANDWIDTH=${MIG_BANDWIDTH:-134217728}
+
+# frame LOG NAME: the lines of the FPW-BEGIN NAME ... FPW-END NAME frame.
+frame() {
+	tr -d '\r' <"$1" | awk -v n="$2" '$1 == "FPW-BEGIN" && $2 == n { on = 1; next } $1 == "FPW-END" && $2 == n { on = 0 } on'
+}
+
+run_variant() {
+	local v=$1 cmdline='' opts=$FPW_BALLOON_OPTS_DEFAULT dir p ok=0 rel
+	case $v in
+	default) ;;
+	fragmented) cmdline=fpw.mig_frag=1 ;;
+	page_poison) cmdline=page_poison=1 ;;
+	init_on_free) cmdline=init_on_free=1 ;;
+	reporting) opts="free-page-hint=on,free-page-reporting=on,iothread=io0" ;;
+	*)
+		result FAIL "migration:$v:migrate" "unknown variant '$v'"
+		return
+		;;
+	esac
+	[ "$corrupt" = 1 ] && cmdline+=" fpw.corrupt=1"
+	dir=$WORK/migration/$name/$v
+	rel=${dir#"$TOP"/}
+	p=migration:$v
+	info "migration $v: ${kernel#"$TOP"/}, ${GUEST_MEM} MiB, balloon $opts${cmdline:+, cmdline:$cmdline} (files: $rel)"
+	local start=$SECONDS
+	FPW_BALLOON_OPTS=$opts mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || ok=$?
+	info "migration $v: done in $((SECONDS - start)) s${MIG_ERR:+: $MIG_ERR}"
+	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
+
+	# 1. The migration itself, with QMP's statistics.
+	local stats
+	stats="transferred=$(mig_kv "$mt" transferred) normal_pages=$(mig_kv "$mt" normal_pages)"
+	stats+=" duplicate_pages=$(mig_kv "$mt" duplicate_pages) total_time_ms=$(mig_kv "$mt" total_time_ms)"
+	stats+=" downtime_ms=$(mig_kv "$mt" downtime_ms) dirty_syncs=$(mig_kv "$mt" dirty_sync_count)"
+	stats+=" guest_used_kb=$(mig_field "$src" FPW-MIG-START used_kb)"
+	if [ "$(mig_kv "$mt" status)" = completed ]; then
+		result PASS "$p:migrate" "completed: $stats"
+	elif [ -f "$mt" ]; then
+		result FAIL "$p:migrate" "${MIG_ERR:-status $(mig_kv "$mt" status)}: $stats (files: $rel)"
+	else
+		result FAIL "$p:migrate" "${MIG_ERR:-not started} (files: $rel)"
+	fi
+
+	# 2. The guest's verdict on its memory.
+	local line
+	line=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a 'FPW-RESULT migration-verify ' | tail -n 1)
+	line=${line#*FPW-RESULT migration-verify }
+	case $line in
+	PASS\ *) result PASS "$p:verify" "${line#PASS }" ;;
+	FAIL\ *)
+		local why=${line#FAIL }
+		local c
+		c=$(tr -d '\r' <"$dst" | grep -a 'FPW-MIG-CORRUPT' | tail -n 1)
+		result FAIL "$p:verify" "$why${c:+ | $c}"
+		;;
+	*) result FAIL "$p:verify" "the guest did not report (no FPW-RESULT migration-verify on the destination console)${MIG_ERR:+; $MIG_ERR}" ;;
+	esac
+
+	# 3. Hinting: negotiated and done, or (poison, init_on_free) not offered.
+	local features bit hint st
+	features=$(mig_field "$src" FPW-MIG-FEATURES features)
+	bit=$(mig_field "$src" FPW-MIG-FEATURES free_page_hint)
+	hint=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-HINT ' | tail -n 1)
+	st=$(frame "$dst" hint-stats-after 2>/dev/null)
+	local pages_total rounds_c rounds_s rounds_f last_blocks below seen
+	pages_total=$(sed -n 's/^pages_total: //p' <<<"$st")
+	rounds_c=$(sed -n 's/^rounds_complete: //p' <<<"$st")
+	rounds_s=$(sed -n 's/^rounds_stopped: //p' <<<"$st")
+	rounds_f=$(sed -n 's/^rounds_failed: //p' <<<"$st")
+	last_blocks=$(sed -n 's/^last_blocks_by_order: //p' <<<"$st")
+	# Blocks below order 10 in the last round, or in any round fpwmem saw.
+	below=$(awk '{ s = 0; for (i = 1; i < NF; i++) s += $i; print s }' <<<"${last_blocks:-0}")
+	seen=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^blocks_below_max_order=//p')
+	local rounds_seen
+	rounds_seen=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-ROUND ' |
+		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(cmd_id|end|time_us|pages|blocks)=/) printf "%s ", $i; printf "; " }')
+	local detail="features=$features"
+	detail+=" pages_total=${pages_total:-n/a} rounds_complete=${rounds_c:-n/a} rounds_stopped=${rounds_s:-n/a}"
+	detail+=" rounds_failed=${rounds_f:-n/a} last_blocks_by_order: ${last_blocks:-n/a}"
+	[ -z "$rounds_seen" ] || detail+=" | rounds seen: $rounds_seen"
+	case $v in
+	page_poison | init_on_free)
+		if [ "$bit" = 0 ] && [ "${pages_total:-0}" = 0 ]; then
+			result PASS "$p:hinting" "free page hinting not negotiated, as required: $detail"
+		elif [ "$bit" = 0 ]; then
+			result FAIL "$p:hinting" "bit 3 not negotiated but pages were hinted: $detail"
+		else
+			result FAIL "$p:hinting" "free page hinting negotiated (bit 3 = ${bit:-n/a}) with $cmdline: $detail"
+		fi
+		;;
+	*)
+		local why=()
+		[ "$bit" = 1 ] || why+=("bit 3 not negotiated")
+		[ -n "$st" ] || why+=("no hint statistics on the destination console")
+		[ "${pages_total:-0}" -gt 0 ] 2>/dev/null || why+=("pages_total is ${pages_total:-n/a}")
+		[ $((${rounds_c:-0} + ${rounds_s:-0})) -ge 1 ] 2>/dev/null || why+=("no complete or stopped round")
+		[ "${below:-0}" -gt 0 ] 2>/dev/null || [ "${seen:-0}" -gt 0 ] 2>/dev/null ||
+			why+=("no block below order 10 hinted")
+		if [ "$v" = fragmented ]; then
+			# Order-0 blocks in the last round or in any round seen.
+			local o0
+			o0=$( (echo "${last_blocks%% *}"; tr -d '\r' <"$dst" | grep -a '^FPW-MIG-ROUND ' |
+				sed -n 's/.* blocks=\([0-9]*\),.*/\1/p') | sort -n | tail -n 1)
+			[ "${o0:-0}" -gt 1000 ] 2>/dev/null || why+=("only ${o0:-0} order-0 blocks hinted in a round")
+			detail+=" | holes: $(mig_field "$src" FPW-MIG-READY frag_freed_mib) MiB freed as $(mig_field "$src" FPW-MIG-READY holes)"
+		fi
+		if [ ${#why[@]} -eq 0 ]; then
+			result PASS "$p:hinting" "$detail"
+		else
+			result FAIL "$p:hinting" "$(IFS=';'; echo "${why[*]}"): $detail"
+		fi
+		;;
+	esac
+
+	# 4. Allocating most of free memory after the migration.
+	line=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a 'FPW-RESULT migration-after-alloc ' | tail -n 1)
+	line=${line#*FPW-RESULT migration-after-alloc }
+	case $line in
+	PASS\ *) result PASS "$p:after-alloc" "${line#PASS }" ;;
+	FAIL\ *) result FAIL "$p:after-alloc" "${line#FAIL }" ;;
+	*) result FAIL "$p:after-alloc" "the guest did not report (no FPW-RESULT migration-after-alloc)" ;;
+	esac
+
+	# 5. Both consoles free of kernel complaints.
+	local bs bd
+	bs=$(mig_bad "$src")
+	bd=$(mig_bad "$dst")
+	if [ "${bs%% *}" = 0 ] && [ "${bd%% *}" = 0 ]; then
+		result PASS "$p:console-clean" "no oops, BUG, WARNING, Call Trace, memory corruption or poison report on either console"
+	else
+		result FAIL "$p:console-clean" "source: $bs; destination: $bd"
+	fi
+
+	# 6. The guest finished on the destination.
+	if tr -d '\r' <"$dst" 2>/dev/null | grep -aq 'FPW: done'; then
+		result PASS "$p:power-off" "guest finished on the destination; $((SECONDS - start)) s in all (${FPW_ACCEL:-tcg})"
+	else
+		result FAIL "$p:power-off" "no 'FPW: done' on the destination console${MIG_ERR:+: $MIG_ERR} (files: $rel)"
+	fi
+}
+
+[ "$corrupt" = 1 ] && info "fpw.corrupt=1: the guest corrupts its region on purpose, verify must FAIL"
+total=$SECONDS
+for v in ${variants//,/ }; do
+	run_variant "$v"
+done
+info "migration test: $((SECONDS - total)) s"
+
+if [ -z "${FPW_IN_RUN:-}" ]; then
+	results_summary
+else
+	[ "$RESULTS_FAILED" -eq 0 ]
+fi
