@@ -225,7 +225,7 @@ configure() {
 	mkdir -p "$out"
 	set_mk "$out" "$arch" "$cross"
 	if [ -n "$frag" ]; then
-		[ "$frag" -ef "$out/gates.config" ] || cp "$frag" "$out/gates.config"
+		cp "$frag" "$out/gates.config"
 		KCONFIG_ALLCONFIG=$out/gates.config "${MK[@]}" "$target"
 	else
 		rm -f "$out/gates.config"
@@ -299,6 +299,7 @@ kbuild() {
 	for o in "${SERIES_OBJECTS[@]}"; do
 		rm -f "$out/$o" "$out/${o%.o}.ko"
 	done
+	echo "== ${MK[*]} $*" >>"$log"
 	if ! "${MK[@]}" "$@" >>"$log" 2>&1; then
 		BUILD_MSG="make $* failed: $(last_error "$log") (log: $(rel "$log"))"
 		return 1
@@ -826,27 +827,38 @@ fi
 # ---------------------------------------------------------------------------
 # gate:build:*
 
-# guest_fragment OUT LINE...: OUT/gates.config, guest.config with LINE...
-# appended (later lines win).
+# FRAGMENTS/NAME.config: the config fragment of build NAME.
+FRAGMENTS=$G/fragments
+mkdir -p "$FRAGMENTS"
+
+# guest_fragment NAME LINE...: FRAGMENTS/NAME.config, guest.config with
+# LINE... appended (later lines win).
 guest_fragment() {
-	local out=$1
+	local name=$1
 	shift
-	mkdir -p "$out"
 	{
 		cat "$GUEST_CONFIG"
 		echo "# selftests/gates.sh"
 		printf '%s\n' "$@"
-	} >"$out/gates.config"
+	} >"$FRAGMENTS/$name.config"
 }
 
 # matrix_build NAME ARCH CROSS CONFTARGET FRAGMENT|"" EXPECT TARGET...:
 # configure build/NAME, check the .config has every SYM=VALUE of EXPECT
 # (space separated), build TARGET... (prepare first when they are objects).
-# MATRIX_MSG: what went wrong, or the other warnings.
+# A build folder made for the first time starts as a copy of MATRIX_SEED
+# when that is set and built: a variant of the guest config then rebuilds
+# only what its options change. MATRIX_MSG: what went wrong, or the other
+# warnings.
 matrix_build() {
 	local name=$1 arch=$2 cross=$3 conf=$4 frag=$5 expect=$6 out=$G/build/$1 log=$LOGS/build-$1.log bad
 	shift 6
 	: >"$log"
+	if [ -n "${MATRIX_SEED:-}" ] && [ -f "$MATRIX_SEED/vmlinux" ] && [ ! -f "$out/.config" ]; then
+		echo "== seeding $(rel "$out") with a copy of $(rel "$MATRIX_SEED")" >>"$log"
+		cp -a "$MATRIX_SEED/." "$out/" >>"$log" 2>&1 || rm -rf "${out:?}"/* "$out"/.[!.]*
+	fi
+	MATRIX_SEED=
 	# shellcheck disable=SC2086 # a list
 	if ! configure "$out" "$arch" "$cross" "$conf" $frag >>"$log" 2>&1; then
 		MATRIX_MSG="make $conf failed: $(last_error "$log") (log: $(rel "$log"))"
@@ -942,9 +954,10 @@ fi
 
 if [ -n "$AM_OK" ] && selected build:balloon-m; then
 	start=$SECONDS
-	guest_fragment "$G/build/balloon-m" CONFIG_VIRTIO_BALLOON=m
+	guest_fragment balloon-m CONFIG_VIRTIO_BALLOON=m
 	rc=0
-	matrix_build balloon-m x86_64 "" allnoconfig "$G/build/balloon-m/gates.config" \
+	MATRIX_SEED=$BISECT_OUT
+	matrix_build balloon-m x86_64 "" allnoconfig "$FRAGMENTS/balloon-m.config" \
 		"VIRTIO_BALLOON=m $WALKER=y" vmlinux modules &&
 		objects_built balloon-m drivers/virtio/virtio_balloon.ko || rc=1
 	matrix_gate balloon-m "$start" "$rc" "guest config, VIRTIO_BALLOON=m $WALKER=y: vmlinux, modules, modpost, drivers/virtio/virtio_balloon.ko"
@@ -952,9 +965,10 @@ fi
 
 if [ -n "$AM_OK" ] && selected build:no-balloon-compaction; then
 	start=$SECONDS
-	guest_fragment "$G/build/no-balloon-compaction" CONFIG_BALLOON_COMPACTION=n
+	guest_fragment no-balloon-compaction CONFIG_BALLOON_COMPACTION=n
 	rc=0
-	matrix_build no-balloon-compaction x86_64 "" allnoconfig "$G/build/no-balloon-compaction/gates.config" \
+	MATRIX_SEED=$BISECT_OUT
+	matrix_build no-balloon-compaction x86_64 "" allnoconfig "$FRAGMENTS/no-balloon-compaction.config" \
 		"BALLOON_COMPACTION=n VIRTIO_BALLOON=y $WALKER=y" "${SERIES_OBJECTS[@]}" &&
 		objects_built no-balloon-compaction "${SERIES_OBJECTS[@]}" || rc=1
 	matrix_gate no-balloon-compaction "$start" "$rc" "guest config, BALLOON_COMPACTION=n: ${SERIES_OBJECTS[*]}"
@@ -1017,11 +1031,12 @@ stub_check() {
 if [ -n "$AM_OK" ] && selected build:walker-off; then
 	start=$SECONDS
 	out=$G/build/walker-off
-	guest_fragment "$out" CONFIG_VIRTIO_BALLOON=n CONFIG_TEST_FREE_PAGE_WALK=n
+	guest_fragment walker-off CONFIG_VIRTIO_BALLOON=n CONFIG_TEST_FREE_PAGE_WALK=n
 	rm -f "$out/$WALKER_OBJ"
 	rc=0
 	STUBS=0
-	matrix_build walker-off x86_64 "" allnoconfig "$out/gates.config" \
+	MATRIX_SEED=$BISECT_OUT
+	matrix_build walker-off x86_64 "" allnoconfig "$FRAGMENTS/walker-off.config" \
 		"VIRTIO_BALLOON=n TEST_FREE_PAGE_WALK=n $WALKER=n" vmlinux modules || rc=1
 	if [ "$rc" = 0 ]; then
 		if [ -e "$out/$WALKER_OBJ" ]; then
@@ -1053,16 +1068,14 @@ done
 
 if [ -n "$AM_OK" ] && selected build:i386; then
 	start=$SECONDS
-	out=$G/build/i386
-	mkdir -p "$out"
 	{
 		grep -v '^CONFIG_64BIT=' "$GUEST_CONFIG"
 		echo "# selftests/gates.sh: 32-bit, with high memory"
 		echo "CONFIG_64BIT=n"
 		echo "CONFIG_HIGHMEM4G=y"
-	} >"$out/gates.config"
+	} >"$FRAGMENTS/i386.config"
 	rc=0
-	matrix_build i386 i386 i686-linux-gnu- allnoconfig "$out/gates.config" \
+	matrix_build i386 i386 i686-linux-gnu- allnoconfig "$FRAGMENTS/i386.config" \
 		"64BIT=n HIGHMEM4G=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
 		objects_built i386 "${SERIES_OBJECTS[@]}" || rc=1
 	matrix_gate i386 "$start" "$rc" "ARCH=i386 i686-linux-gnu-gcc, allnoconfig + guest fragment, HIGHMEM4G, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
@@ -1070,16 +1083,14 @@ fi
 
 if [ -n "$AM_OK" ] && selected build:arm64; then
 	start=$SECONDS
-	out=$G/build/arm64
-	mkdir -p "$out"
 	{
 		cat "$GUEST_CONFIG"
 		echo "# selftests/gates.sh: 64 KiB pages (another MAX_PAGE_ORDER), virtio-mmio"
 		echo "CONFIG_ARM64_64K_PAGES=y"
 		echo "CONFIG_VIRTIO_MMIO=y"
-	} >"$out/gates.config"
+	} >"$FRAGMENTS/arm64.config"
 	rc=0
-	matrix_build arm64 arm64 aarch64-linux-gnu- allnoconfig "$out/gates.config" \
+	matrix_build arm64 arm64 aarch64-linux-gnu- allnoconfig "$FRAGMENTS/arm64.config" \
 		"ARM64_64K_PAGES=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
 		objects_built arm64 "${SERIES_OBJECTS[@]}" || rc=1
 	matrix_gate arm64 "$start" "$rc" "ARCH=arm64 aarch64-linux-gnu-gcc, allnoconfig + guest fragment, 64K pages, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"

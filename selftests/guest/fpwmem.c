@@ -22,8 +22,10 @@
  *	holding stale data). fragmented: touch most of free memory, then free
  *	every page whose pfn is odd (every other page when pagemap gives no
  *	pfns), so that free memory is order-0 holes among pages kept. busy:
- *	mmap, touch and munmap 16 MiB chunks in a loop; the throughput over
- *	the migration (between "start" and "report") is reported.
+ *	128 MiB of data, and 16 MiB chunks mapped and written up to 60% of
+ *	memory, then all unmapped, and again (zeroes are written, so they
+ *	migrate as zero pages); the throughput of the chunks over the
+ *	migration (between "start" and "report") is reported.
  *	On "report" print what was measured and exit.
  *
  *   fpwmem alloc-all [-p PERCENT]
@@ -227,7 +229,8 @@ static void print_vmstat(const char *when)
 		"compact_isolated", "compact_daemon_wake", "pgscan_kswapd",
 		"pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
 		"allocstall_normal", "allocstall_movable", "allocstall_dma32",
-		"pgmigrate_success", "pageoutrun", "oom_kill", NULL,
+		"pgmigrate_success", "pageoutrun", "oom_kill", "thp_fault_alloc",
+		"thp_fault_fallback", NULL,
 	};
 	char line[256];
 	FILE *f = fopen("/proc/vmstat", "r");
@@ -835,29 +838,55 @@ static int do_alloc_all(int argc, char **argv)
 
 /* ---- benchmark scenarios -------------------------------------------- */
 
+/*
+ * busy: a sawtooth. Map 16 MiB chunks and write every page until the
+ * chunks hold BUSY_PEAK_PCT of MemTotal (or all but a reserve of MemFree),
+ * then unmap them all, and again. The pages are written with zeroes: the
+ * guest kernel still allocates, clears and frees every one of them, but
+ * they migrate as zero pages, so that the migration converges whatever
+ * the rate. Besides, BUSY_STATIC_MIB of data that is never rewritten.
+ */
+#define BUSY_STATIC_MIB 128
 #define BUSY_CHUNK (16 * MIB)
-#define BUSY_RING 8
+#define BUSY_PEAK_PCT 60
+#define BUSY_MAX_CHUNKS 4096
 
 struct busy {
-	char *ring[BUSY_RING];
-	unsigned int next;
-	unsigned long long chunks;
+	char *chunk[BUSY_MAX_CHUNKS];
+	unsigned int n, peak;
+	unsigned long long chunks, drops;
 };
+
+static void busy_init(struct busy *b)
+{
+	size_t peak = (size_t)meminfo_kb("MemTotal") * 1024 / 100 * BUSY_PEAK_PCT;
+
+	if (peak > usable_bytes())
+		peak = usable_bytes();
+	b->peak = peak / BUSY_CHUNK;
+	if (b->peak > BUSY_MAX_CHUNKS)
+		b->peak = BUSY_MAX_CHUNKS;
+	if (!b->peak)
+		b->peak = 1;
+}
 
 static void busy_step(struct busy *b)
 {
 	char *p;
 	size_t i;
 
-	if (b->ring[b->next])
-		munmap(b->ring[b->next], BUSY_CHUNK);
+	if (b->n == b->peak) {
+		while (b->n)
+			munmap(b->chunk[--b->n], BUSY_CHUNK);
+		b->drops++;
+		return;
+	}
 	p = map(BUSY_CHUNK, 0);
-	b->ring[b->next] = p;
-	b->next = (b->next + 1) % BUSY_RING;
 	if (!p)
 		return;
 	for (i = 0; i < BUSY_CHUNK; i += PAGE)
-		*(volatile uint64_t *)(p + i) = i ^ b->chunks;
+		*(volatile uint64_t *)(p + i) = 0;
+	b->chunk[b->n++] = p;
 	b->chunks++;
 }
 
@@ -894,8 +923,17 @@ static int do_scenario(const char *mode, int argc, char **argv)
 		snprintf(extra, sizeof(extra), "mode=%s kept_mib=%zu freed_mib=%zu holes=%s prep_s=%.1f ",
 			 mode, f.kept * PAGE / MIB, f.freed * PAGE / MIB, f.how, now() - t0);
 	} else if (busy) {
-		snprintf(extra, sizeof(extra), "mode=%s chunk_mib=%lu ring=%d ", mode,
-			 BUSY_CHUNK / MIB, BUSY_RING);
+		/* A resident set that must be migrated, so that it takes a while. */
+		size_t i, len = BUSY_STATIC_MIB * MIB;
+		char *st = map(len, 0);
+
+		if (!st)
+			die("cannot map %d MiB", BUSY_STATIC_MIB);
+		for (i = 0; i < len / PAGE; i++)
+			page_fill((uint64_t *)(st + i * PAGE), i, 11);
+		busy_init(&b);
+		snprintf(extra, sizeof(extra), "mode=%s static_mib=%d chunk_mib=%lu peak_mib=%lu ",
+			 mode, BUSY_STATIC_MIB, BUSY_CHUNK / MIB, b.peak * (BUSY_CHUNK / MIB));
 	} else if (!strcmp(mode, "idle")) {
 		snprintf(extra, sizeof(extra), "mode=%s ", mode);
 	} else {
@@ -939,8 +977,9 @@ static int do_scenario(const char *mode, int argc, char **argv)
 		double secs = tstart ? now() - tstart : 0;
 		unsigned long long mib = (b.chunks - cstart) * (BUSY_CHUNK / MIB);
 
-		printf("FPW-MIG-BUSY mib=%llu seconds=%.2f mib_per_s=%.1f\n", mib, secs,
-		       secs > 0 ? mib / secs : 0.0);
+		printf("FPW-MIG-BUSY mib=%llu seconds=%.2f mib_per_s=%.1f drops=%llu peak_mib=%lu\n",
+		       mib, secs, secs > 0 ? mib / secs : 0.0, b.drops,
+		       b.peak * (BUSY_CHUNK / MIB));
 	}
 	print_mem("FPW-MIG-AFTER", NULL);
 	print_vmstat("report");

@@ -40,7 +40,7 @@ class QMPError(Exception):
 
 
 class QMP:
-    def __init__(self, path, timeout=30.0):
+    def __init__(self, path, timeout=30.0, io_timeout=180.0):
         self.path = path
         self.sock = None
         self.buf = b""
@@ -51,6 +51,9 @@ class QMP:
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.settimeout(timeout)
                 s.connect(path)
+                # QEMU answers once its main loop is free: a dirty bitmap
+                # sync under TCG can hold it for a while.
+                s.settimeout(io_timeout)
                 self.sock = s
                 break
             except OSError as e:
