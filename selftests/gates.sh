@@ -856,7 +856,15 @@ matrix_build() {
 	: >"$log"
 	if [ -n "${MATRIX_SEED:-}" ] && [ -f "$MATRIX_SEED/vmlinux" ] && [ ! -f "$out/.config" ]; then
 		echo "== seeding $(rel "$out") with a copy of $(rel "$MATRIX_SEED")" >>"$log"
-		cp -a "$MATRIX_SEED/." "$out/" >>"$log" 2>&1 || rm -rf "${out:?}"/* "$out"/.[!.]*
+		if cp -a "$MATRIX_SEED/." "$out/" >>"$log" 2>&1; then
+			# objtool's own build records absolute paths: rewritten, it is
+			# not rebuilt, and so neither is every object depending on it.
+			grep -rlF "$MATRIX_SEED/" "$out/tools" 2>/dev/null |
+				xargs -r sed -i "s|$MATRIX_SEED/|$out/|g"
+		else
+			rm -rf "$out"
+			mkdir -p "$out"
+		fi
 	fi
 	MATRIX_SEED=
 	# shellcheck disable=SC2086 # a list

@@ -50,6 +50,9 @@
 #                              detail
 #                              page_poison, init_on_free: bit 3 NOT
 #                              negotiated and nothing hinted
+#                              (these read the statistics and the policy of
+#                              this series' driver: a stock kernel fails
+#                              them)
 #   migration:V:after-alloc    touching most free memory after the
 #                              migration found only zeroed fresh pages
 #   migration:V:console-clean  no oops, BUG, WARNING, Call Trace, "memory
@@ -118,7 +121,7 @@ frame() {
 }
 
 run_variant() {
-	local v=$1 cmdline='' opts=$FPW_BALLOON_OPTS_DEFAULT dir p ok=0 rel
+	local v=$1 cmdline="" opts=$FPW_BALLOON_OPTS_DEFAULT dir p rel
 	case $v in
 	default) ;;
 	fragmented) cmdline=fpw.mig_frag=1 ;;
@@ -136,7 +139,7 @@ run_variant() {
 	p=migration:$v
 	info "migration $v: ${kernel#"$TOP"/}, -m ${GUEST_MEM}, balloon $opts${cmdline:+, cmdline:$cmdline} (files: $rel)"
 	local start=$SECONDS
-	FPW_BALLOON_OPTS=$opts mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || ok=$?
+	FPW_BALLOON_OPTS=$opts mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
 	info "migration $v: done in $((SECONDS - start)) s${MIG_ERR:+: $MIG_ERR}"
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
 

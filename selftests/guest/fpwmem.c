@@ -22,10 +22,10 @@
  *	holding stale data). fragmented: touch most of free memory, then free
  *	every page whose pfn is odd (every other page when pagemap gives no
  *	pfns), so that free memory is order-0 holes among pages kept. busy:
- *	128 MiB of data, and 16 MiB chunks mapped and written up to 60% of
- *	memory, then all unmapped, and again (zeroes are written, so they
- *	migrate as zero pages); the throughput of the chunks over the
- *	migration (between "start" and "report") is reported.
+ *	a ring of 8 chunks of 16 MiB, the oldest unmapped and a new one
+ *	mapped and written, in a loop; its throughput over 5 s before
+ *	FPW-MIG-READY (baseline_mib_per_s) and over the migration (between
+ *	"start" and "report") are reported.
  *	On "report" print what was measured and exit.
  *
  *   fpwmem alloc-all [-p PERCENT]
@@ -45,7 +45,7 @@
  *   FPW-MIG-READY mode=M memtotal_kb=N memfree_kb=N used_kb=N ...
  *   FPW-MIG-START memtotal_kb=N memfree_kb=N used_kb=N   ("start" received)
  *   FPW-MIG-BUDDYINFO <zone> c0 ... c10
- *   FPW-MIG-VMSTAT when=start|report name=value ...
+ *   FPW-MIG-VMSTAT when=ready|start|report name=value ...
  *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N blocks=c0,...,c10
  *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N ...
  *   FPW-MIG-BUSY mib=N seconds=S mib_per_s=R
@@ -839,54 +839,33 @@ static int do_alloc_all(int argc, char **argv)
 /* ---- benchmark scenarios -------------------------------------------- */
 
 /*
- * busy: a sawtooth. Map 16 MiB chunks and write every page until the
- * chunks hold BUSY_PEAK_PCT of MemTotal (or all but a reserve of MemFree),
- * then unmap them all, and again. The pages are written with zeroes: the
- * guest kernel still allocates, clears and frees every one of them, but
- * they migrate as zero pages, so that the migration converges whatever
- * the rate. Besides, BUSY_STATIC_MIB of data that is never rewritten.
+ * busy: a ring of BUSY_RING chunks of 16 MiB; each step unmaps the oldest
+ * chunk, maps a new one and writes every page of it. The working set stays
+ * at 128 MiB, so that the migration converges under TCG.
  */
-#define BUSY_STATIC_MIB 128
 #define BUSY_CHUNK (16 * MIB)
-#define BUSY_PEAK_PCT 60
-#define BUSY_MAX_CHUNKS 4096
+#define BUSY_RING 8
 
 struct busy {
-	char *chunk[BUSY_MAX_CHUNKS];
-	unsigned int n, peak;
-	unsigned long long chunks, drops;
+	char *ring[BUSY_RING];
+	unsigned int next;
+	unsigned long long chunks;
 };
-
-static void busy_init(struct busy *b)
-{
-	size_t peak = (size_t)meminfo_kb("MemTotal") * 1024 / 100 * BUSY_PEAK_PCT;
-
-	if (peak > usable_bytes())
-		peak = usable_bytes();
-	b->peak = peak / BUSY_CHUNK;
-	if (b->peak > BUSY_MAX_CHUNKS)
-		b->peak = BUSY_MAX_CHUNKS;
-	if (!b->peak)
-		b->peak = 1;
-}
 
 static void busy_step(struct busy *b)
 {
 	char *p;
 	size_t i;
 
-	if (b->n == b->peak) {
-		while (b->n)
-			munmap(b->chunk[--b->n], BUSY_CHUNK);
-		b->drops++;
-		return;
-	}
+	if (b->ring[b->next])
+		munmap(b->ring[b->next], BUSY_CHUNK);
 	p = map(BUSY_CHUNK, 0);
+	b->ring[b->next] = p;
+	b->next = (b->next + 1) % BUSY_RING;
 	if (!p)
 		return;
 	for (i = 0; i < BUSY_CHUNK; i += PAGE)
-		*(volatile uint64_t *)(p + i) = 0;
-	b->chunk[b->n++] = p;
+		*(volatile uint64_t *)(p + i) = i ^ b->chunks;
 	b->chunks++;
 }
 
@@ -923,17 +902,19 @@ static int do_scenario(const char *mode, int argc, char **argv)
 		snprintf(extra, sizeof(extra), "mode=%s kept_mib=%zu freed_mib=%zu holes=%s prep_s=%.1f ",
 			 mode, f.kept * PAGE / MIB, f.freed * PAGE / MIB, f.how, now() - t0);
 	} else if (busy) {
-		/* A resident set that must be migrated, so that it takes a while. */
-		size_t i, len = BUSY_STATIC_MIB * MIB;
-		char *st = map(len, 0);
+		/* The workload's own rate before any migration: 5 s of it. */
+		double tb = now();
+		unsigned long long c0;
 
-		if (!st)
-			die("cannot map %d MiB", BUSY_STATIC_MIB);
-		for (i = 0; i < len / PAGE; i++)
-			page_fill((uint64_t *)(st + i * PAGE), i, 11);
-		busy_init(&b);
-		snprintf(extra, sizeof(extra), "mode=%s static_mib=%d chunk_mib=%lu peak_mib=%lu ",
-			 mode, BUSY_STATIC_MIB, BUSY_CHUNK / MIB, b.peak * (BUSY_CHUNK / MIB));
+		while (now() - tb < 1)
+			busy_step(&b);
+		tb = now();
+		c0 = b.chunks;
+		while (now() - tb < 5)
+			busy_step(&b);
+		snprintf(extra, sizeof(extra), "mode=%s chunk_mib=%lu ring=%d baseline_mib_per_s=%.1f ",
+			 mode, BUSY_CHUNK / MIB, BUSY_RING,
+			 (b.chunks - c0) * (BUSY_CHUNK / MIB) / (now() - tb));
 	} else if (!strcmp(mode, "idle")) {
 		snprintf(extra, sizeof(extra), "mode=%s ", mode);
 	} else {
@@ -944,6 +925,7 @@ static int do_scenario(const char *mode, int argc, char **argv)
 		sleep(1);
 	print_mem("FPW-MIG-READY", extra);
 	print_buddyinfo();
+	print_vmstat("ready");
 
 	deadline = now() + timeout;
 	for (;;) {
@@ -977,9 +959,8 @@ static int do_scenario(const char *mode, int argc, char **argv)
 		double secs = tstart ? now() - tstart : 0;
 		unsigned long long mib = (b.chunks - cstart) * (BUSY_CHUNK / MIB);
 
-		printf("FPW-MIG-BUSY mib=%llu seconds=%.2f mib_per_s=%.1f drops=%llu peak_mib=%lu\n",
-		       mib, secs, secs > 0 ? mib / secs : 0.0, b.drops,
-		       b.peak * (BUSY_CHUNK / MIB));
+		printf("FPW-MIG-BUSY mib=%llu seconds=%.2f mib_per_s=%.1f\n", mib, secs,
+		       secs > 0 ? mib / secs : 0.0);
 	}
 	print_mem("FPW-MIG-AFTER", NULL);
 	print_vmstat("report");

@@ -11,7 +11,8 @@
 # has a QMP socket and a second serial port (the guest's ttyS1) on a unix
 # socket, the command channel of selftests/guest/fpwmem.c. Then:
 #   1. waits for "FPW-MIG-READY" on the source console,
-#   2. writes "start" into the source's ttyS1,
+#   2. writes "start" into the source's ttyS1 (once the migration is past
+#      its setup with MIG_START_AFTER_SETUP set, else before it begins),
 #   3. migrates over 127.0.0.1 (selftests/lib/qmp.py migrate),
 #   4. writes END_CMD ("verify" or "report") into the destination's ttyS1,
 #   5. waits for the guest to power off on the destination and quits the
@@ -30,6 +31,7 @@
 #   MIG_FINISH_TIMEOUT  s for the destination guest to finish (300)
 #   MIG_BANDWIDTH       max-bandwidth in bytes/s (10 GiB/s: no limit)
 #   MIG_DOWNTIME        downtime-limit in ms (300)
+#   MIG_START_AFTER_SETUP  non-empty: "start" once the migration is active
 # shellcheck shell=bash
 
 MIG_QMP=$TOP/selftests/lib/qmp.py
@@ -62,7 +64,7 @@ _mig_qemu_pids=()  # the QEMU processes (their -pidfile)
 # mig_cleanup: stop whatever QEMU of the last mig_run is still running:
 # QMP quit first, then SIGKILL to the QEMU processes it started (by pid).
 mig_cleanup() {
-	local d=${_mig_dir:-} f pid i alive
+	local d=${_mig_dir:-} f pid alive
 	[ -n "$d" ] || return 0
 	for f in "$d/src.pid" "$d/dst.pid"; do
 		pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && _mig_qemu_pids+=("$pid")
@@ -70,7 +72,7 @@ mig_cleanup() {
 	for f in "$d/src.qmp" "$d/dst.qmp"; do
 		[ -S "$f" ] && timeout 10 python3 "$MIG_QMP" quit "$f" >/dev/null 2>&1
 	done
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		alive=0
 		for pid in ${_mig_pids[@]+"${_mig_pids[@]}"}; do
 			kill -0 "$pid" 2>/dev/null && alive=1
@@ -158,12 +160,17 @@ mig_run() {
 	for f in "$dir/src.pid" "$dir/dst.pid"; do
 		pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && _mig_qemu_pids+=("$pid")
 	done
-	python3 "$MIG_QMP" send "$dir/src.cmd" start >/dev/null 2>>"$dir/src.qemu"
+	local onactive=()
+	if [ -n "${MIG_START_AFTER_SETUP:-}" ]; then
+		onactive=(--on-active "$dir/src.cmd" start)
+	else
+		python3 "$MIG_QMP" send "$dir/src.cmd" start >/dev/null 2>>"$dir/src.qemu"
+	fi
 	rc=0
 	timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp" \
 		"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
 		--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}" \
-		>"$dir/migrate.txt" 2>&1 || rc=$?
+		${onactive[@]+"${onactive[@]}"} >"$dir/migrate.txt" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		MIG_ERR="migration did not complete: $(grep -E '^(status|error)=' "$dir/migrate.txt" | tr '\n' ' ')"
 		mig_cleanup

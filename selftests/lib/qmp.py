@@ -7,8 +7,12 @@
   qmp.py quit SOCK                   ask QEMU to quit (no error if gone)
   qmp.py migrate SRC_SOCK DST_SOCK URI [--timeout S] [--bandwidth B/s]
                  [--downtime MS] [--cap NAME=on|off ...]
+                 [--on-active PATH TEXT]
                                      migrate SRC to DST and print the
-                                     outcome as key=value lines
+                                     outcome as key=value lines;
+                                     --on-active writes TEXT into the unix
+                                     socket PATH (as send does) once the
+                                     migration is past its setup
   qmp.py send PATH TEXT              connect to the unix socket PATH (a
                                      chardev, e.g. a guest serial port),
                                      write TEXT and a newline
@@ -156,10 +160,16 @@ def cmd_migrate(argv):
     opts = {"timeout": 300.0, "bandwidth": 10 << 30, "downtime": 300}
     caps = {}
     pos = []
+    on_active = None
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a in ("--timeout", "--bandwidth", "--downtime", "--cap"):
+        if a == "--on-active":
+            if i + 2 >= len(argv):
+                usage()
+            on_active = (argv[i + 1], argv[i + 2])
+            i += 3
+        elif a in ("--timeout", "--bandwidth", "--downtime", "--cap"):
             if i + 1 >= len(argv):
                 usage()
             v = argv[i + 1]
@@ -193,6 +203,9 @@ def cmd_migrate(argv):
         while True:
             info = src.execute("query-migrate")
             st = info.get("status")
+            if on_active and st != "setup":
+                send_line(on_active[0], on_active[1])
+                on_active = None
             if st in ("completed", "failed", "cancelled"):
                 break
             if time.monotonic() > deadline:
@@ -229,25 +242,29 @@ def cmd_migrate(argv):
     return 0 if result["status"] == "completed" else 1
 
 
-def cmd_send(argv):
-    if len(argv) != 2:
-        usage()
+def send_line(path, text, linger=1.0):
+    """Write TEXT and a newline into the unix socket PATH."""
     deadline = time.monotonic() + 10
     while True:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            s.connect(argv[0])
+            s.connect(path)
             break
         except OSError as e:
             s.close()
             if time.monotonic() > deadline:
-                print("qmp.py: cannot connect to %s: %s" % (argv[0], e), file=sys.stderr)
-                return 2
+                raise QMPError("cannot connect to %s: %s" % (path, e))
             time.sleep(0.1)
-    s.sendall(argv[1].encode() + b"\n")
+    s.sendall(text.encode() + b"\n")
     # Let QEMU hand the bytes to the serial port before the hang-up.
-    time.sleep(1)
+    time.sleep(linger)
     s.close()
+
+
+def cmd_send(argv):
+    if len(argv) != 2:
+        usage()
+    send_line(argv[0], argv[1])
     return 0
 
 
