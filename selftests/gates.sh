@@ -54,11 +54,14 @@
 # .work/linux reset to its base tag every run; build/NAME/, the build
 # folders, kept so that later runs build incrementally (with ccache, set up
 # as in selftests/build.sh); logs/, one log per gate; base-ref/, the sparse
-# and W=1 warnings of base, computed once per base and toolchain. The build
-# folders are two levels below the tree's parent, as selftests/build.sh's
-# .work/build/NAME are below .work/linux: with CCACHE_BASEDIR the compiler
-# command lines are then the same, and the guest that build.sh builds next
-# comes from the cache the bisect build of the last patch filled.
+# and W=1 warnings of base, computed once per base and toolchain.
+# build/NAME reaches the tree as ../../linux, as selftests/build.sh's
+# .work/build/NAME reaches .work/linux: with CCACHE_BASEDIR the compiler
+# command lines are the same, so the guest build.sh builds after the gates
+# comes from the cache the bisect build of the last patch filled. A guest
+# variant's folder (balloon-m, no-balloon-compaction, walker-off) starts as
+# a copy of build/bisect the first time, and rebuilds only what its options
+# change.
 #
 # Run on its own it starts a new result record and ends with the summary;
 # run by selftests/run.sh (FPW_IN_RUN set) it adds to the run's record.
@@ -67,6 +70,8 @@
 #   FPW_GATES_PATCHES  folder of the patch files (default: patches/)
 #   FPW_GATES_SERIES   series file (default: FPW_GATES_PATCHES/series when
 #                      FPW_GATES_PATCHES is set and has one, else ./series)
+#   FPW_GATES_EXCEPTIONS  checkpatch exceptions file (default:
+#                      selftests/gates-exceptions.txt)
 #   FPW_GATES_ONLY     run only the gates whose names (without "gate:")
 #                      start with one of these words (space or comma
 #                      separated), e.g. "mail checkpatch" or
@@ -83,7 +88,7 @@ G=$WORK/gates
 TREE=$G/linux
 REPO=$WORK/linux
 LOGS=$G/logs
-EXCEPTIONS=$TOP/selftests/gates-exceptions.txt
+EXCEPTIONS=${FPW_GATES_EXCEPTIONS:-$TOP/selftests/gates-exceptions.txt}
 GUEST_CONFIG=$TOP/selftests/config/guest.config
 JOBS=${JOBS:-$(nproc)}
 # The Kconfig symbol of the walker, and its API header's guard.
@@ -146,7 +151,8 @@ first_line() {
 # last_error LOG: the most telling line of a failed command's LOG.
 last_error() {
 	local l
-	l=$(grep -aE 'error|Error|ERROR|undefined|No rule' "$1" | grep -v '^make\(\[[0-9]*\]\)\?: \*\*\*' | head -n 1)
+	l=$(grep -aE ': error: |^ERROR: |: fatal error|undefined!|No rule to make' "$1" | head -n 1)
+	[ -n "$l" ] || l=$(grep -aE 'error|Error|ERROR|undefined' "$1" | grep -v '^make\(\[[0-9]*\]\)\?: \*\*\*' | head -n 1)
 	[ -n "$l" ] || l=$(grep -av '^[[:space:]]*$' "$1" | tail -n 1)
 	l=${l//"$TREE"\//}
 	printf '%s' "${l:-no output}"
@@ -1024,8 +1030,7 @@ stub_check() {
 	} >"$dir/fpw_stub_check.c"
 	STUBS=$(grep -c '^static __maybe_unused .*gates_check_' "$dir/fpw_stub_check.c")
 	printf '%s\n' "obj-m += fpw_stub_check.o" "ccflags-y += -Werror" >"$dir/Kbuild"
-	echo "== stub check: $dir/fpw_stub_check.c" >>"$log"
-	cat "$dir/fpw_stub_check.c" >>"$log"
+	echo "== stub check: $(rel "$dir")/fpw_stub_check.c" >>"$log"
 	if ! "${MK[@]}" M="$dir" modules >>"$log" 2>&1; then
 		MATRIX_MSG="a module using $WALKER_HEADER does not build with $WALKER off: $(last_error "$log") (log: $(rel "$log"))"
 		return 1
