@@ -58,7 +58,7 @@
 # (BENCH_RETRIES, 2); every attempt is in the CSV. Per run: bytes transferred, pages sent in
 # full (normal), zero pages (duplicate), total time, setup time, downtime,
 # dirty syncs (QMP query-migrate); the guest's used memory (MemTotal -
-# MemFree when the migration starts); with the patched kernel the hinting
+# MemFree just before the migration, FPW-MIG-READY); with the patched kernel the hinting
 # rounds fpwmem saw in the driver's debugfs statistics (guest time summed
 # over the rounds, pages, blocks per order of the largest round); busy:
 # the workload's throughput and /proc/vmstat deltas.
@@ -143,7 +143,7 @@ ensure_stock() {
 			git -C "$WORK/linux" worktree add -q --detach "$tree" base ||
 				die "cannot make a worktree of .work/linux at base in $tree"
 		fi
-		[ "$(git -C "$tree" rev-parse HEAD)" = "$(git -C "$WORK/linux" rev-parse base^{commit})" ] ||
+		[ "$(git -C "$tree" rev-parse HEAD)" = "$(git -C "$WORK/linux" rev-parse "base^{commit}")" ] ||
 			git -C "$tree" checkout -q --detach base || die "cannot check out base in $tree"
 		info "building the stock kernel (tag base) in .work/build/stock"
 		"$TOP/selftests/build.sh" -s "$tree" -o stock || die "building the stock kernel failed"
@@ -192,7 +192,7 @@ runs=$WORK/bench/runs/$stamp
 mkdir -p "$runs" "$outdir"
 csv=$runs/runs.csv
 cols="rep,scenario,size_mib,kernel,min_order,status,transferred,normal_pages,duplicate_pages"
-cols+=",total_ms,setup_ms,downtime_ms,dirty_syncs,memtotal_kb,used_kb,hint_us,hint_rounds"
+cols+=",total_ms,setup_ms,downtime_ms,dirty_syncs,memtotal_kb,used_kb,inuse_kb,hint_us,hint_rounds"
 cols+=",hint_pages,hint_blocks,busy_mib_s,compact_stall,compact_migrate_scanned,compact_isolated"
 cols+=",compact_daemon_wake,pgscan,pgsteal,allocstall,pgmigrate_success,thp_fault_alloc"
 cols+=",thp_fault_fallback,busy_base_mib_s,console_bad,run"
@@ -206,10 +206,10 @@ vmstat_delta() {
 	shift 2
 	a=$(tr -d '\r' <"$src" | grep -a '^FPW-MIG-VMSTAT when=ready' | tail -n 1)
 	b=$(tr -d '\r' <"$dst" | grep -a '^FPW-MIG-VMSTAT when=report' | tail -n 1)
-	[ -n "$a" ] && [ -n "$b" ] || {
+	if [ -z "$a" ] || [ -z "$b" ]; then
 		echo ""
 		return
-	}
+	fi
 	awk -v a="$a" -v b="$b" -v names="$*" 'BEGIN {
 		n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); s[kv[1]] = kv[2] }
 		n = split(b, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); e[kv[1]] = kv[2] }
@@ -248,7 +248,7 @@ run_one() {
 		hpages=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^pages_total=//p')
 		blocks=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^max_round_blocks=//p' | tr ',' ':')
 	else
-		hus= rounds= hpages= blocks=
+		hus='' rounds='' hpages='' blocks=''
 	fi
 	local busy
 	busy=$(mig_field "$dst" FPW-MIG-BUSY mib_per_s)
@@ -260,10 +260,22 @@ run_one() {
 		[ "$v" != n/a ] || v=
 		row+=",$v"
 	done
-	v=$(mig_field "$src" FPW-MIG-START memtotal_kb)
+	# Used memory as the guest left it for the migration (READY): by the
+	# time "start" is read, the stock kernel's hinting has allocated most
+	# of free memory, and a short migration may be over.
+	v=$(mig_field "$src" FPW-MIG-READY memtotal_kb)
 	row+=",${v/n\/a/}"
-	v=$(mig_field "$src" FPW-MIG-START used_kb)
-	row+=",${v/n\/a/},$hus,$rounds,$hpages,$blocks,$busy"
+	v=$(mig_field "$src" FPW-MIG-READY used_kb)
+	row+=",${v/n\/a/}"
+	# In use: guest RAM that is not free. MemTotal leaves out what the
+	# kernel reserved at boot (its image, the memmap, firmware areas),
+	# which is not free either and is migrated like the rest.
+	local mem free
+	mem=$(mig_mem "$size")
+	[[ $mem == *k ]] && mem=${mem%k} || mem=$((mem * 1024))
+	free=$(mig_field "$src" FPW-MIG-READY memfree_kb)
+	if [ "$free" != n/a ]; then row+=",$((mem - free))"; else row+=","; fi
+	row+=",$hus,$rounds,$hpages,$blocks,$busy"
 	row+=",$(vmstat_delta "$src" "$dst" compact_stall)"
 	row+=",$(vmstat_delta "$src" "$dst" compact_migrate_scanned)"
 	row+=",$(vmstat_delta "$src" "$dst" compact_isolated)"
@@ -351,11 +363,14 @@ fmt() {
 }
 med() { stats "$@" | cut -d' ' -f1; }
 nruns() { stats "$@" | cut -d' ' -f4; }
+# kb2b KB: bytes, or "-"; scale X F: X * F, or "-"
+kb2b() { awk -v u="$1" 'BEGIN { if (u == "-" || u == "") print "-"; else print u * 1024 }'; }
+scale() { awk -v u="$1" -v f="$2" 'BEGIN { if (u == "-" || u == "") print "-"; else print u * f }'; }
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 qver=$("${QEMU:-qemu-system-x86_64}" --version | head -n 1)
-accel=${FPW_ACCEL:-tcg}
-[ "$accel" != tcg ] || accel+=" (multi-threaded, 1 host thread per vCPU)"
+accel_desc=${FPW_ACCEL:-tcg}
+[ "$accel_desc" != tcg ] || accel_desc+=" (multi-threaded, 1 host thread per vCPU)"
 ksha=$(git -C "$WORK/linux" rev-parse --short series 2>/dev/null || echo n/a)
 bsha=$(git -C "$WORK/linux" rev-parse --short base 2>/dev/null || echo n/a)
 memx=$(mig_mem 1024)
@@ -400,7 +415,7 @@ le() {
 	echo "| | |"
 	echo "| --- | --- |"
 	echo "| host CPU | $cpu, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM |"
-	echo "| QEMU | $qver, accel $accel |"
+	echo "| QEMU | $qver, accel $accel_desc |"
 	echo "| guest | $GUEST_CPUS vCPUs, -m $memx for 1 GiB (see notes), balloon with iothread |"
 	echo "| migration | tcp 127.0.0.1, max-bandwidth $((MIG_BANDWIDTH / 1048576)) MiB/s (-capped scenarios: $((CAPPED_BANDWIDTH / 1048576)) MiB/s), downtime-limit $MIG_DOWNTIME ms, precopy, no capabilities |"
 	echo "| patched | .work/build/guest, series $ksha, free-page-hint=on |"
@@ -410,25 +425,29 @@ le() {
 	echo "Medians, with [min-max] when there is more than one run. sent: bytes on the wire"
 	echo "(ram.transferred); normal: pages sent in full; total, setup, downtime: QMP; hint: guest"
 	echo "time in hinting rounds, summed over the rounds (patched only); used: MemTotal - MemFree"
-	echo "in the guest when the migration starts, the least precopy must send."
+	echo "in the guest just before the migration starts; in use: guest RAM - MemFree at the same"
+	echo "time, which adds what the kernel reserved at boot (image, memmap, firmware areas): every"
+	echo "page not on the free lists, the least precopy must send unless it reads as zero."
 	echo
-	echo "| scenario | guest | kernel | runs | sent MB | normal pages | total s | setup s | downtime ms | hint ms | used MB | sent / used |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| scenario | guest | kernel | runs | sent MB | normal pages | total s | setup s | downtime ms | hint ms | used MB | in use MB | sent / used | sent / in use |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	for c in "${cases[@]}"; do
 		read -r scen size mo <<<"$c"
 		for k in "${klist[@]}"; do
 			f="scenario=$scen size_mib=$size kernel=$k"
 			[ "$mo" = - ] || f+=" min_order=$mo"
-			n=$(nruns transferred $f)
+			n=$(nruns transferred "$f")
 			all=$(awk -F, -v s="$scen" -v z="$size" -v k="$k" -v m="${mo/-/}" \
 				'NR > 1 && $2 == s && $3 == z && $4 == k && $5 == m' "$csv" | wc -l)
 			label=$scen
 			[ "$mo" = - ] || label="$scen, min_order $mo"
-			echo "| $label | $((size / 1024)) GiB | $k | $n/$all | $(fmt "$(stats transferred $f)" 1000000 0) |" \
-				"$(fmt "$(stats normal_pages $f)" 1 0) | $(fmt "$(stats total_ms $f)" 1000 2) |" \
-				"$(fmt "$(stats setup_ms $f)" 1000 2) | $(fmt "$(stats downtime_ms $f)" 1 0) |" \
-				"$(fmt "$(stats hint_us $f)" 1000 1) | $(fmt "$(stats used_kb $f)" 1000 0) |" \
-				"$(ratio "$(med transferred $f)" "$(awk -v u="$(med used_kb $f)" 'BEGIN { if (u == "-") print "-"; else print u * 1024 }')") |"
+			echo "| $label | $((size / 1024)) GiB | $k | $n/$all | $(fmt "$(stats transferred "$f")" 1000000 0) |" \
+				"$(fmt "$(stats normal_pages "$f")" 1 0) | $(fmt "$(stats total_ms "$f")" 1000 2) |" \
+				"$(fmt "$(stats setup_ms "$f")" 1000 2) | $(fmt "$(stats downtime_ms "$f")" 1 0) |" \
+				"$(fmt "$(stats hint_us "$f")" 1000 1) | $(fmt "$(stats used_kb "$f")" 1000 0) |" \
+				"$(fmt "$(stats inuse_kb "$f")" 1000 0) |" \
+				"$(ratio "$(med transferred "$f")" "$(kb2b "$(med used_kb "$f")")") |" \
+				"$(ratio "$(med transferred "$f")" "$(kb2b "$(med inuse_kb "$f")")") |"
 		done
 	done
 	echo
@@ -460,12 +479,12 @@ le() {
 		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 		for k in "${klist[@]}"; do
 			f="scenario=busy size_mib=1024 kernel=$k"
-			echo "| $k | $(fmt "$(stats busy_base_mib_s $f)" 1 0) | $(fmt "$(stats busy_mib_s $f)" 1 0) |" \
-				"$(busy_norm "$k") | $(fmt "$(stats compact_stall $f)" 1 0) |" \
-				"$(fmt "$(stats compact_migrate_scanned $f)" 1 0) | $(fmt "$(stats compact_isolated $f)" 1 0) |" \
-				"$(fmt "$(stats compact_daemon_wake $f)" 1 0) | $(fmt "$(stats pgscan $f)" 1 0) |" \
-				"$(fmt "$(stats pgsteal $f)" 1 0) | $(fmt "$(stats allocstall $f)" 1 0) | $(fmt "$(stats pgmigrate_success $f)" 1 0) |" \
-				"$(fmt "$(stats thp_fault_alloc $f)" 1 0) | $(fmt "$(stats thp_fault_fallback $f)" 1 0) |"
+			echo "| $k | $(fmt "$(stats busy_base_mib_s "$f")" 1 0) | $(fmt "$(stats busy_mib_s "$f")" 1 0) |" \
+				"$(busy_norm "$k") | $(fmt "$(stats compact_stall "$f")" 1 0) |" \
+				"$(fmt "$(stats compact_migrate_scanned "$f")" 1 0) | $(fmt "$(stats compact_isolated "$f")" 1 0) |" \
+				"$(fmt "$(stats compact_daemon_wake "$f")" 1 0) | $(fmt "$(stats pgscan "$f")" 1 0) |" \
+				"$(fmt "$(stats pgsteal "$f")" 1 0) | $(fmt "$(stats allocstall "$f")" 1 0) | $(fmt "$(stats pgmigrate_success "$f")" 1 0) |" \
+				"$(fmt "$(stats thp_fault_alloc "$f")" 1 0) | $(fmt "$(stats thp_fault_fallback "$f")" 1 0) |"
 		done
 	fi
 	if [ "$minorder" = 0 ]; then
@@ -475,27 +494,29 @@ le() {
 		P="size_mib=1024 kernel=patched"
 		for fs in fragmented fragmented-capped; do
 			[[ ,$scenarios, == *,$fs,* ]] || continue
-			ps=$(med transferred scenario=$fs $P)
-			pu=$(med used_kb scenario=$fs $P)
-			pu=$(awk -v u="$pu" 'BEGIN { if (u == "-") print "-"; else print u * 1024 * 1.05 }')
-			echo "- $fs, patched: bytes sent <= 1.05 x used memory:" \
-				"**$(le "$ps" "$pu")** (sent / used = $(ratio "$ps" "$(awk -v u="$pu" 'BEGIN { if (u == "-") print "-"; else print u / 1.05 }')"))"
+			ps=$(med transferred "scenario=$fs $P")
+			pu=$(kb2b "$(med used_kb "scenario=$fs $P")")
+			pi=$(kb2b "$(med inuse_kb "scenario=$fs $P")")
+			echo "- $fs, patched: bytes sent <= 1.05 x used memory (MemTotal - MemFree):" \
+				"**$(le "$ps" "$(scale "$pu" 1.05)")** (sent / used = $(ratio "$ps" "$pu"));" \
+				"<= 1.05 x memory in use (RAM - MemFree): **$(le "$ps" "$(scale "$pi" 1.05)")**" \
+				"(sent / in use = $(ratio "$ps" "$pi"))"
 			ss=$(med transferred scenario=$fs size_mib=1024 kernel=stock)
 			hs=$(med transferred scenario=$fs size_mib=1024 kernel=hint-off)
 			echo "- $fs, stock sends more than hint-off (what the series fixes):" \
 				"stock / hint-off = $(ratio "$ss" "$hs"), patched / hint-off = $(ratio "$ps" "$hs")"
 		done
 		if [[ ,$scenarios, == *,idle-dirty,* ]]; then
-			ps=$(med transferred scenario=idle-dirty $P)
+			ps=$(med transferred "scenario=idle-dirty $P")
 			ss=$(med transferred scenario=idle-dirty size_mib=1024 kernel=stock)
-			pt=$(med total_ms scenario=idle-dirty $P)
+			pt=$(med total_ms "scenario=idle-dirty $P")
 			st=$(med total_ms scenario=idle-dirty size_mib=1024 kernel=stock)
 			echo "- idle-dirty, patched no worse than stock in bytes: **$(le "$ps" "$ss")**" \
 				"(patched / stock = $(ratio "$ps" "$ss")); in total time: **$(le "$pt" "$st")**" \
 				"(patched / stock = $(ratio "$pt" "$st"))"
 		fi
 		if [[ ,$scenarios, == *,busy,* ]]; then
-			pb=$(med busy_mib_s scenario=busy $P)
+			pb=$(med busy_mib_s "scenario=busy $P")
 			hb=$(med busy_mib_s scenario=busy size_mib=1024 kernel=hint-off)
 			lim=$(awk -v h="$hb" 'BEGIN { if (h == "-") print "-"; else print h * 0.98 }')
 			echo "- busy, workload throughput >= 0.98 x hint-off: **$(le "$lim" "$pb")**" \
@@ -540,10 +561,10 @@ if [ "$minorder" = 0 ]; then
 	for s in ${scenarios//,/ }; do
 		lb="$s" lt="$s"
 		for k in "${klist[@]}"; do
-			read -r m a b _ <<<"$(stats transferred scenario=$s size_mib=1024 kernel=$k)"
+			read -r m a b _ <<<"$(stats transferred "scenario=$s size_mib=1024 kernel=$k")"
 			[ "$m" = - ] && m=0 a=0 b=0
 			lb+=" $(awk -v m="$m" -v a="$a" -v b="$b" 'BEGIN { printf "%.1f %.1f %.1f", m / 1e6, a / 1e6, b / 1e6 }')"
-			read -r m a b _ <<<"$(stats total_ms scenario=$s size_mib=1024 kernel=$k)"
+			read -r m a b _ <<<"$(stats total_ms "scenario=$s size_mib=1024 kernel=$k")"
 			[ "$m" = - ] && m=0 a=0 b=0
 			lt+=" $(awk -v m="$m" -v a="$a" -v b="$b" 'BEGIN { printf "%.2f %.2f %.2f", m / 1e3, a / 1e3, b / 1e3 }')"
 		done
@@ -554,8 +575,8 @@ if [ "$minorder" = 0 ]; then
 	for z in 1024 ${sizes//,/ }; do
 		l="$((z / 1024))"
 		for k in "${klist[@]}"; do
-			read -r m _ <<<"$(stats transferred scenario=idle-dirty size_mib=$z kernel=$k)"
-			read -r t _ <<<"$(stats total_ms scenario=idle-dirty size_mib=$z kernel=$k)"
+			read -r m _ <<<"$(stats transferred "scenario=idle-dirty size_mib=$z kernel=$k")"
+			read -r t _ <<<"$(stats total_ms "scenario=idle-dirty size_mib=$z kernel=$k")"
 			l+=" $(awk -v m="$m" -v t="$t" 'BEGIN { if (m == "-") printf "NaN NaN"; else printf "%.1f %.2f", m / 1e6, t / 1e3 }')"
 		done
 		echo "$l" >>"$dat/sweep.dat"
@@ -585,23 +606,26 @@ if [ "$minorder" = 0 ]; then
 			echo -n "'$dat/time.dat' using $((2 + 3 * i)):$((3 + 3 * i)):$((4 + 3 * i)):xtic(1) title '${klist[i]}'"
 		done
 		echo
-		echo "set style data linespoints"
-		echo "set xlabel 'guest size (GiB)'"
-		echo "set logscale x 2"
-		echo "set title 'idle-dirty: MB sent by guest size'"
-		echo -n "plot "
-		for ((i = 0; i < nk; i++)); do
-			[ $i -eq 0 ] || echo -n ", "
-			echo -n "'$dat/sweep.dat' using 1:$((2 + 2 * i)) title '${klist[i]}' lw 2 pt 7"
-		done
-		echo
-		echo "set title 'idle-dirty: total time (s) by guest size'"
-		echo -n "plot "
-		for ((i = 0; i < nk; i++)); do
-			[ $i -eq 0 ] || echo -n ", "
-			echo -n "'$dat/sweep.dat' using 1:$((3 + 2 * i)) title '${klist[i]}' lw 2 pt 7"
-		done
-		echo
+		# The size sweep panels need idle-dirty runs.
+		if [[ ,$scenarios, == *,idle-dirty,* ]]; then
+			echo "set style data linespoints"
+			echo "set xlabel 'guest size (GiB)'"
+			echo "set logscale x 2"
+			echo "set title 'idle-dirty: MB sent by guest size'"
+			echo -n "plot "
+			for ((i = 0; i < nk; i++)); do
+				[ $i -eq 0 ] || echo -n ", "
+				echo -n "'$dat/sweep.dat' using 1:$((2 + 2 * i)) title '${klist[i]}' lw 2 pt 7"
+			done
+			echo
+			echo "set title 'idle-dirty: total time (s) by guest size'"
+			echo -n "plot "
+			for ((i = 0; i < nk; i++)); do
+				[ $i -eq 0 ] || echo -n ", "
+				echo -n "'$dat/sweep.dat' using 1:$((3 + 2 * i)) title '${klist[i]}' lw 2 pt 7"
+			done
+			echo
+		fi
 		echo "unset multiplot"
 	} >"$dat/plot.gp"
 	gnuplot "$dat/plot.gp" 2>"$dat/gnuplot.log" || info "gnuplot failed: $(tail -n 3 "$dat/gnuplot.log")"

@@ -178,8 +178,9 @@ run_variant() {
 	bit=$(mig_field "$src" FPW-MIG-FEATURES free_page_hint)
 	hint=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-HINT ' | tail -n 1)
 	st=$(frame "$dst" hint-stats-after 2>/dev/null)
-	local pages_total rounds_c rounds_s rounds_f last_blocks below seen
+	local pages_total rounds_c rounds_s rounds_f last_blocks below seen done_r
 	pages_total=$(sed -n 's/^pages_total: //p' <<<"$st")
+	done_r=$(sed -n 's/^done_received: //p' <<<"$st")
 	rounds_c=$(sed -n 's/^rounds_complete: //p' <<<"$st")
 	rounds_s=$(sed -n 's/^rounds_stopped: //p' <<<"$st")
 	rounds_f=$(sed -n 's/^rounds_failed: //p' <<<"$st")
@@ -192,7 +193,7 @@ run_variant() {
 		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(cmd_id|end|time_us|pages|blocks)=/) printf "%s ", $i; printf "; " }')
 	local detail="features=$features"
 	detail+=" pages_total=${pages_total:-n/a} rounds_complete=${rounds_c:-n/a} rounds_stopped=${rounds_s:-n/a}"
-	detail+=" rounds_failed=${rounds_f:-n/a} last_blocks_by_order: ${last_blocks:-n/a}"
+	detail+=" rounds_failed=${rounds_f:-n/a} done_received=${done_r:-n/a} last_blocks_by_order: ${last_blocks:-n/a}"
 	[ -z "$rounds_seen" ] || detail+=" | rounds seen: $rounds_seen"
 	case $v in
 	page_poison | init_on_free)
@@ -210,6 +211,10 @@ run_variant() {
 		[ -n "$st" ] || why+=("no hint statistics on the destination console")
 		[ "${pages_total:-0}" -gt 0 ] 2>/dev/null || why+=("pages_total is ${pages_total:-n/a}")
 		[ $((${rounds_c:-0} + ${rounds_s:-0})) -ge 1 ] 2>/dev/null || why+=("no complete or stopped round")
+		# The destination must have ended the round and seen DONE: a
+		# round left waiting on the ring across the switch-over must
+		# not stay asleep there.
+		[ "${done_r:-0}" -ge 1 ] 2>/dev/null || why+=("DONE not seen on the destination (done_received ${done_r:-n/a})")
 		[ "${below:-0}" -gt 0 ] 2>/dev/null || [ "${seen:-0}" -gt 0 ] 2>/dev/null ||
 			why+=("no block below order 10 hinted")
 		if [ "$v" = fragmented ]; then
