@@ -42,13 +42,7 @@ for f in "$@"; do
 done
 mv "$frag.new" "$frag"
 
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-export CCACHE_BASEDIR=$TOP
-export CCACHE_NOHASHDIR=1
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
-# Reproducible inputs keep ccache hits across fresh clones.
-export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 2026"
-export KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench
+kbuild_env
 jobs=${JOBS:-$(nproc)}
 mk=(make -s -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$jobs")
 

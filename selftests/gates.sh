@@ -114,12 +114,7 @@ flock -n 9 || die "another ${0##*/} is running (lock: $G/.lock)"
 
 [ -n "${FPW_IN_RUN:-}" ] || results_reset
 
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-export CCACHE_BASEDIR=$TOP
-export CCACHE_NOHASHDIR=1
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
-export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 2026"
-export KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench
+kbuild_env
 unset KCONFIG_ALLCONFIG KCFLAGS KCPPFLAGS ARCH CROSS_COMPILE W C
 
 # ---------------------------------------------------------------------------
