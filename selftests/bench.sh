@@ -193,7 +193,7 @@ mkdir -p "$runs" "$outdir"
 csv=$runs/runs.csv
 cols="rep,scenario,size_mib,kernel,min_order,status,transferred,normal_pages,duplicate_pages"
 cols+=",total_ms,setup_ms,downtime_ms,dirty_syncs,memtotal_kb,used_kb,inuse_kb,hint_us,hint_rounds"
-cols+=",hint_pages,hint_blocks,busy_mib_s,compact_stall,compact_migrate_scanned,compact_isolated"
+cols+=",hint_pages,hint_blocks,hint_buffers,busy_mib_s,compact_stall,compact_migrate_scanned,compact_isolated"
 cols+=",compact_daemon_wake,pgscan,pgsteal,allocstall,pgmigrate_success,thp_fault_alloc"
 cols+=",thp_fault_fallback,busy_base_mib_s,console_bad,run"
 echo "$cols" >"$csv"
@@ -240,15 +240,16 @@ run_one() {
 	bad=$(mig_bad "$src")
 	bad=$((${bad%% *} + $(mig_bad "$dst" | cut -d' ' -f1)))
 	[ "$bad" -eq 0 ] || [ "$status" != ok ] || status=console-not-clean
-	local hint rounds hpages blocks hus
+	local hint rounds hpages blocks hbufs hus
 	hint=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-HINT ' | tail -n 1)
 	if [[ $hint == *present=1* ]]; then
 		hus=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^time_us_sum=//p')
 		rounds=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^rounds=//p')
 		hpages=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^pages_total=//p')
 		blocks=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^max_round_blocks=//p' | tr ',' ':')
+		hbufs=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^max_round_buffers=//p')
 	else
-		hus='' rounds='' hpages='' blocks=''
+		hus='' rounds='' hpages='' blocks='' hbufs=''
 	fi
 	local busy
 	busy=$(mig_field "$dst" FPW-MIG-BUSY mib_per_s)
@@ -275,7 +276,7 @@ run_one() {
 	[[ $mem == *k ]] && mem=${mem%k} || mem=$((mem * 1024))
 	free=$(mig_field "$src" FPW-MIG-READY memfree_kb)
 	if [ "$free" != n/a ]; then row+=",$((mem - free))"; else row+=","; fi
-	row+=",$hus,$rounds,$hpages,$blocks,$busy"
+	row+=",$hus,$rounds,$hpages,$blocks,$hbufs,$busy"
 	row+=",$(vmstat_delta "$src" "$dst" compact_stall)"
 	row+=",$(vmstat_delta "$src" "$dst" compact_migrate_scanned)"
 	row+=",$(vmstat_delta "$src" "$dst" compact_isolated)"
@@ -363,6 +364,17 @@ fmt() {
 }
 med() { stats "$@" | cut -d' ' -f1; }
 nruns() { stats "$@" | cut -d' ' -f4; }
+# busy_pressure KERNEL: compaction and reclaim events of the busy runs of
+# KERNEL, summed over the runs
+busy_pressure() {
+	awk -F, -v k="$1" '
+	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["scenario"] == "busy" && $c["kernel"] == k && $c["status"] == "ok" {
+		s += $c["compact_stall"] + $c["compact_migrate_scanned"] + $c["compact_isolated"] +
+		     $c["pgscan"] + $c["pgsteal"] + $c["allocstall"]
+	}
+	END { print s + 0 }' "$csv"
+}
 # kb2b KB: bytes, or "-"; scale X F: X * F, or "-"
 kb2b() { awk -v u="$1" 'BEGIN { if (u == "-" || u == "") print "-"; else print u * 1024 }'; }
 scale() { awk -v u="$1" -v f="$2" 'BEGIN { if (u == "-" || u == "") print "-"; else print u * f }'; }
@@ -453,20 +465,23 @@ le() {
 	echo
 	echo "Blocks hinted per order, largest round of the median-size run (patched; order 0 to 10):"
 	echo
-	echo "| scenario | guest | kernel | blocks per order 0..10 | pages hinted (all rounds) | rounds |"
-	echo "| --- | --- | --- | --- | --- | --- |"
+	echo "| scenario | guest | kernel | blocks per order 0..10 | buffers | pages hinted (all rounds) | rounds |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
 	for c in "${cases[@]}"; do
 		read -r scen size mo <<<"$c"
 		for k in "${klist[@]}"; do
 			[ "$k" = patched ] || continue
-			line=$(awk -F, -v s="$scen" -v z="$size" -v m="${mo/-/}" \
-				'NR > 1 && $2 == s && $3 == z && $4 == "patched" && $5 == m && $6 == "ok" && $18 != "" { print $18 "," $19 "," $17 }' "$csv" |
+			line=$(awk -F, -v s="$scen" -v z="$size" -v m="${mo/-/}" '
+				NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+				$c["scenario"] == s && $c["size_mib"] == z && $c["kernel"] == "patched" &&
+				$c["min_order"] == m && $c["status"] == "ok" && $c["hint_pages"] != "" {
+					print $c["hint_pages"] "," $c["hint_blocks"] "," $c["hint_rounds"] "," $c["hint_buffers"] }' "$csv" |
 				sort -t, -k1 -n | awk '{ l[NR] = $0 } END { if (NR) print l[int((NR + 1) / 2)] }')
 			[ -n "$line" ] || continue
 			label=$scen
 			[ "$mo" = - ] || label="$scen, min_order $mo"
-			IFS=, read -r hp hb hr <<<"$line"
-			echo "| $label | $((size / 1024)) GiB | $k | ${hb//:/ } | $hp | $hr |"
+			IFS=, read -r hp hb hr hbuf <<<"$line"
+			echo "| $label | $((size / 1024)) GiB | $k | ${hb//:/ } | ${hbuf:-n/a} | $hp | $hr |"
 		done
 	done
 	if [[ ,$scenarios, == *,busy,* ]] && [ "$minorder" = 0 ]; then
@@ -522,8 +537,8 @@ le() {
 			echo "- busy, workload throughput >= 0.98 x hint-off: **$(le "$lim" "$pb")**" \
 				"(patched / hint-off = $(ratio "$pb" "$hb"); each against its own baseline:" \
 				"patched $(busy_norm patched), hint-off $(busy_norm hint-off), stock $(busy_norm stock))"
-			pc=$(awk -F, 'NR > 1 && $2 == "busy" && $4 == "patched" && $6 == "ok" { s += $21 + $22 + $23 + $25 + $26 + $27 } END { print s + 0 }' "$csv")
-			hc=$(awk -F, 'NR > 1 && $2 == "busy" && $4 == "hint-off" && $6 == "ok" { s += $21 + $22 + $23 + $25 + $26 + $27 } END { print s + 0 }' "$csv")
+			pc=$(busy_pressure patched)
+			hc=$(busy_pressure hint-off)
 			echo "- busy, no compaction or reclaim caused by hinting (compact_stall + migrate_scanned +" \
 				"isolated + pgscan + pgsteal + allocstall, summed over runs, patched <= hint-off):" \
 				"**$(le "$pc" "$hc")** (patched $pc, hint-off $hc)"

@@ -46,7 +46,7 @@
  *   FPW-MIG-START memtotal_kb=N memfree_kb=N used_kb=N   ("start" received)
  *   FPW-MIG-BUDDYINFO <zone> c0 ... c10
  *   FPW-MIG-VMSTAT when=ready|start|report name=value ...
- *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N blocks=c0,...,c10
+ *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N buffers=N blocks=c0,...,c10
  *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N ...
  *   FPW-MIG-BUSY mib=N seconds=S mib_per_s=R
  *   FPW-MIG-END mode=M
@@ -257,7 +257,7 @@ static void print_vmstat(const char *when)
 }
 
 struct round {
-	unsigned long long cmd_id, time_us, pages, blocks[NR_ORDERS];
+	unsigned long long cmd_id, time_us, pages, buffers, blocks[NR_ORDERS];
 	char end[16];
 };
 
@@ -311,6 +311,8 @@ static int hint_read(struct hintstats *hs, unsigned long long *rounds,
 			last->time_us = v;
 		else if (sscanf(line, "last_pages: %llu", &v) == 1)
 			last->pages = v;
+		else if (sscanf(line, "last_buffers: %llu", &v) == 1)
+			last->buffers = v;
 		else if (sscanf(line, "last_end: %15s", last->end) == 1)
 			;
 		else if (!strncmp(line, "last_blocks_by_order:", 21)) {
@@ -382,8 +384,8 @@ static void hint_print(struct hintstats *hs)
 	for (i = 0; i < hs->nseen; i++) {
 		struct round *r = &hs->seen[i];
 
-		printf("FPW-MIG-ROUND n=%d cmd_id=%llu end=%s time_us=%llu pages=%llu blocks=",
-		       i, r->cmd_id, r->end, r->time_us, r->pages);
+		printf("FPW-MIG-ROUND n=%d cmd_id=%llu end=%s time_us=%llu pages=%llu buffers=%llu blocks=",
+		       i, r->cmd_id, r->end, r->time_us, r->pages, r->buffers);
 		for (o = 0; o < NR_ORDERS; o++)
 			printf("%s%llu", o ? "," : "", r->blocks[o]);
 		printf("\n");
@@ -399,9 +401,11 @@ static void hint_print(struct hintstats *hs)
 	if (hs->time_total >= 0 && hs->first_time_total >= 0)
 		sum_us = hs->time_total - hs->first_time_total;
 	printf("FPW-MIG-HINT present=1 rounds=%llu seen=%d missed=%llu pages_total=%llu done_received=%llu"
-	       " time_us_sum=%llu blocks_below_max_order=%llu max_round_pages=%llu max_round_blocks=",
+	       " time_us_sum=%llu blocks_below_max_order=%llu max_round_pages=%llu"
+	       " max_round_buffers=%llu max_round_blocks=",
 	       hs->rounds - hs->first_rounds, hs->nseen, hs->missed + hs->dropped,
-	       hs->pages_total, hs->done, sum_us, below10, max_pages);
+	       hs->pages_total, hs->done, sum_us, below10, max_pages,
+	       imax >= 0 ? hs->seen[imax].buffers : 0ULL);
 	for (o = 0; o < NR_ORDERS; o++)
 		printf("%s%llu", o ? "," : "", imax >= 0 ? hs->seen[imax].blocks[o] : 0ULL);
 	printf("\n");
