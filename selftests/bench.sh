@@ -370,8 +370,8 @@ busy_pressure() {
 	awk -F, -v k="$1" '
 	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	$c["scenario"] == "busy" && $c["kernel"] == k && $c["status"] == "ok" {
-		s += $c["compact_stall"] + $c["compact_migrate_scanned"] + $c["compact_isolated"] +
-		     $c["pgscan"] + $c["pgsteal"] + $c["allocstall"]
+		s += $c["compact_stall"] + $c["compact_migrate_scanned"] + $c["compact_isolated"]
+		s += $c["pgscan"] + $c["pgsteal"] + $c["allocstall"]
 	}
 	END { print s + 0 }' "$csv"
 }
