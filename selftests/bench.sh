@@ -597,6 +597,25 @@ if [ "$minorder" = 0 ]; then
 		echo "$l" >>"$dat/sweep.dat"
 	done
 	nk=${#klist[@]}
+	# gp_plot TITLE FILE FIRST STRIDE WIDTH [STYLE]: a gnuplot plot of one
+	# series per kernel, the i-th from column FIRST + STRIDE * i of FILE:
+	# WIDTH 3 is median, min and max with xtic(1), WIDTH 1 a value over
+	# column 1.
+	gp_plot() {
+		local title=$1 file=$2 first=$3 stride=$4 width=$5 style=${6:-} i c
+		echo "set title '$title'"
+		echo -n "plot "
+		for ((i = 0; i < nk; i++)); do
+			[ $i -eq 0 ] || echo -n ", "
+			c=$((first + stride * i))
+			if [ "$width" = 3 ]; then
+				echo -n "'$file' using $c:$((c + 1)):$((c + 2)):xtic(1) title '${klist[i]}'"
+			else
+				echo -n "'$file' using 1:$c title '${klist[i]}'$style"
+			fi
+		done
+		echo
+	}
 	{
 		echo "set terminal pngcairo size 1400,1000 font 'sans,10' noenhanced" 2>/dev/null
 		echo "set output '$outdir/latest.png'"
@@ -607,39 +626,15 @@ if [ "$minorder" = 0 ]; then
 		echo "set grid ytics"
 		echo "set key top left"
 		echo "set yrange [0:*]"
-		echo "set title 'MB sent, 1 GiB guest'"
-		echo -n "plot "
-		for ((i = 0; i < nk; i++)); do
-			[ $i -eq 0 ] || echo -n ", "
-			echo -n "'$dat/bytes.dat' using $((2 + 3 * i)):$((3 + 3 * i)):$((4 + 3 * i)):xtic(1) title '${klist[i]}'"
-		done
-		echo
-		echo "set title 'total migration time (s), 1 GiB guest'"
-		echo -n "plot "
-		for ((i = 0; i < nk; i++)); do
-			[ $i -eq 0 ] || echo -n ", "
-			echo -n "'$dat/time.dat' using $((2 + 3 * i)):$((3 + 3 * i)):$((4 + 3 * i)):xtic(1) title '${klist[i]}'"
-		done
-		echo
+		gp_plot 'MB sent, 1 GiB guest' "$dat/bytes.dat" 2 3 3
+		gp_plot 'total migration time (s), 1 GiB guest' "$dat/time.dat" 2 3 3
 		# The size sweep panels need idle-dirty runs.
 		if [[ ,$scenarios, == *,idle-dirty,* ]]; then
 			echo "set style data linespoints"
 			echo "set xlabel 'guest size (GiB)'"
 			echo "set logscale x 2"
-			echo "set title 'idle-dirty: MB sent by guest size'"
-			echo -n "plot "
-			for ((i = 0; i < nk; i++)); do
-				[ $i -eq 0 ] || echo -n ", "
-				echo -n "'$dat/sweep.dat' using 1:$((2 + 2 * i)) title '${klist[i]}' lw 2 pt 7"
-			done
-			echo
-			echo "set title 'idle-dirty: total time (s) by guest size'"
-			echo -n "plot "
-			for ((i = 0; i < nk; i++)); do
-				[ $i -eq 0 ] || echo -n ", "
-				echo -n "'$dat/sweep.dat' using 1:$((3 + 2 * i)) title '${klist[i]}' lw 2 pt 7"
-			done
-			echo
+			gp_plot 'idle-dirty: MB sent by guest size' "$dat/sweep.dat" 2 2 1 ' lw 2 pt 7'
+			gp_plot 'idle-dirty: total time (s) by guest size' "$dat/sweep.dat" 3 2 1 ' lw 2 pt 7'
 		fi
 		echo "unset multiplot"
 	} >"$dat/plot.gp"
