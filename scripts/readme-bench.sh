@@ -11,8 +11,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 md=${1:-$top/bench/results/latest.md}
 readme=$top/README.md
 [ -f "$md" ] || { echo "readme-bench: no $md (run selftests/bench.sh first)" >&2; exit 1; }
-grep -q '^<!-- bench:begin -->$' "$readme" && grep -q '^<!-- bench:end -->$' "$readme" ||
-	{ echo "readme-bench: README.md has no bench:begin/bench:end markers" >&2; exit 1; }
+if ! grep -q '^<!-- bench:begin -->$' "$readme" || ! grep -q '^<!-- bench:end -->$' "$readme"; then
+	echo "readme-bench: README.md has no bench:begin/bench:end markers" >&2
+	exit 1
+fi
 
 block=$(mktemp)
 trap 'rm -f "$block"' EXIT
