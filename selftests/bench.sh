@@ -47,6 +47,7 @@
 #                 fragmented scenario, patched kernel only, booted with
 #                 virtio_balloon.hint_min_order=N for each N of -M ORDERS
 #                 (default 0,3,9); writes min-order.md and min-order.csv
+#   -h            this help
 #
 # Under CI=true (and no option given) it is a smoke check: idle-dirty,
 # patched and hint-off, one repetition.
@@ -92,12 +93,11 @@ sizes=2048,4096
 outdir=$TOP/bench/results
 minorder=0
 orders=0,3,9
-usage="usage: $0 [-r REPS] [-s SCENARIOS] [-k KERNELS] [-z SIZES] [-o DIR] [-m [-M ORDERS]]"
 if [ "${CI:-}" = true ] && [ $# -eq 0 ]; then
 	reps=1 scenarios=idle-dirty kernels=patched,hint-off sizes=
 	outdir=$WORK/bench/ci
 fi
-while getopts r:s:k:z:o:mM: opt; do
+while getopts r:s:k:z:o:mM:h opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
 	s) scenarios=$OPTARG ;;
@@ -106,11 +106,14 @@ while getopts r:s:k:z:o:mM: opt; do
 	o) outdir=$OPTARG ;;
 	m) minorder=1 ;;
 	M) orders=$OPTARG ;;
-	*) die "$usage" ;;
+	h) usage_exit 0 ;;
+	*) usage_exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "$usage"
+[ $# -eq 0 ] || usage_exit 2
+# The benchmark's guests are x86_64 (selftests/lib/arch.sh).
+arch_load x86_64
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "-r wants a positive number"
 if [ "$minorder" = 1 ]; then
 	scenarios=fragmented kernels=patched sizes=
@@ -135,7 +138,7 @@ export GUEST_CPUS=${GUEST_CPUS:-2}
 # The stock kernel: base, same config, same initramfs programs.
 ensure_stock() {
 	local tree=$WORK/linux-base
-	if [ ! -f "$WORK/build/stock/arch/x86/boot/bzImage" ]; then
+	if [ ! -f "$WORK/build/stock/$ARCH_IMAGE" ]; then
 		[ -d "$WORK/linux/.git" ] || die "no .work/linux: run ./apply.sh first"
 		if ! git -C "$tree" rev-parse -q --verify HEAD >/dev/null 2>&1; then
 			git -C "$WORK/linux" worktree prune
@@ -171,7 +174,7 @@ kernel_opts() {
 for k in ${kernels//,/ }; do
 	case $k in
 	patched | hint-off)
-		[ -f "$WORK/build/guest/arch/x86/boot/bzImage" ] || die "no .work/build/guest: run selftests/build.sh"
+		[ -f "$WORK/build/guest/$ARCH_IMAGE" ] || die "no .work/build/guest: run selftests/build.sh"
 		"$TOP/selftests/initramfs.sh" -o guest >/dev/null || die "making the initramfs failed"
 		;;
 	stock) ensure_stock ;;
@@ -232,7 +235,7 @@ run_one() {
 	local start=$SECONDS bw=$MIG_BANDWIDTH
 	[ "$scen" = "${scen%-capped}" ] || bw=$CAPPED_BANDWIDTH
 	MIG_START_AFTER_SETUP=1 MIG_BANDWIDTH=$bw GUEST_MEM=$(mig_mem "$size") FPW_BALLOON_OPTS=$(kernel_opts "$k") \
-		mig_run "$dir" "$WORK/build/$b/arch/x86/boot/bzImage" "$WORK/build/$b/initramfs.cpio.gz" \
+		mig_run "$dir" "$WORK/build/$b/$ARCH_IMAGE" "$WORK/build/$b/initramfs.cpio.gz" \
 		bench "$cmdline" report || status=$(tr ' ,;' '___' <<<"${MIG_ERR:-failed}" | cut -c1-100)
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
 	tr -d '\r' <"$dst" 2>/dev/null | grep -aq '^FPW-MIG-END' || [ "$status" != ok ] || status=no-guest-report

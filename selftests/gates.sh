@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Quality gates of the patch series: what a maintainer checks before taking
-# it. Each gate is one result (selftests/lib/results.sh) named gate:NAME:
+# it. Each gate is one result (selftests/lib/results.sh) named gate:NAME.
+#
+#   selftests/gates.sh [-h]
 #
 #   gate:mail:PATCH        the patch is a well-formed mail: From:,
 #                          "Subject: [PATCH n/m] subsystem: summary" (n its
@@ -41,12 +43,15 @@
 #                          match the real declarations)
 #   gate:build:tinyconfig, gate:build:allnoconfig
 #                          x86_64 vmlinux
-#   gate:build:i386        ARCH=i386 (i686-linux-gnu-gcc), allnoconfig + the
-#                          guest fragment, 32-bit with HIGHMEM4G: the
-#                          series' objects
+#   gate:build:i386        ARCH=i386 (i686-linux-gnu-gcc), allnoconfig +
+#                          guest.config + i386.config, 32-bit with
+#                          HIGHMEM4G: the series' objects
 #   gate:build:arm64       ARCH=arm64 (aarch64-linux-gnu-gcc), allnoconfig +
-#                          the guest fragment, 64 KiB pages, virtio-mmio:
-#                          the series' objects
+#                          guest.config + arm64.config, 64 KiB pages: the
+#                          series' objects
+#                          Both take the configuration of selftests/build.sh
+#                          -a i386 / -a arm64 from selftests/lib/arch.sh, so
+#                          that ccache has their objects for the boot builds.
 # Every gate runs, whatever the others gave; the exit status is non-zero
 # when one failed. Each detail ends with the gate's wall time.
 #
@@ -82,6 +87,16 @@ set -u -o pipefail
 . "$(dirname "$0")/lib/common.sh"
 # shellcheck source=selftests/lib/results.sh
 . "$TOP/selftests/lib/results.sh"
+# shellcheck source=selftests/lib/arch.sh
+. "$TOP/selftests/lib/arch.sh"
+while getopts h opt; do
+	case $opt in
+	h) usage_exit 0 ;;
+	*) usage_exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage_exit 2
 cd "$TOP" || die "cannot cd to $TOP"
 
 G=$WORK/gates
@@ -925,7 +940,7 @@ fi
 # The walker's object and API header, as the series names them.
 WALKER_OBJ=mm/free_page_walk.o
 WALKER_HEADER=include/linux/free_page_walk.h
-WALKER_FN=walk_free_page_blocks
+WALKER_FN=free_page_walk_run
 
 # guest-y: the bisect build at the top of the series (built here when the
 # bisect gates did not run).
@@ -1074,34 +1089,34 @@ for conf in tinyconfig allnoconfig; do
 	matrix_gate "$conf" "$start" "$rc" "x86_64 $conf: vmlinux links, $WALKER=$(config_value "$G/build/$conf" "$WALKER")"
 done
 
+# The i386 and arm64 builds: the configuration of selftests/build.sh -a
+# ARCH (selftests/lib/arch.sh and its fragments), the series' objects.
 if [ -n "$AM_OK" ] && selected build:i386; then
 	start=$SECONDS
-	{
-		grep -v '^CONFIG_64BIT=' "$GUEST_CONFIG"
-		echo "# selftests/gates.sh: 32-bit, with high memory"
-		echo "CONFIG_64BIT=n"
-		echo "CONFIG_HIGHMEM4G=y"
-	} >"$FRAGMENTS/i386.config"
 	rc=0
-	matrix_build i386 i386 i686-linux-gnu- allnoconfig "$FRAGMENTS/i386.config" \
-		"64BIT=n HIGHMEM4G=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
-		objects_built i386 "${SERIES_OBJECTS[@]}" || rc=1
-	matrix_gate i386 "$start" "$rc" "ARCH=i386 i686-linux-gnu-gcc, allnoconfig + guest fragment, HIGHMEM4G, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
+	if ! arch_load i386 || ! arch_fragment "$FRAGMENTS/i386.config"; then
+		rc=1
+		MATRIX_MSG="no i386 configuration in selftests/lib/arch.sh and selftests/config"
+	else
+		matrix_build i386 "$ARCH_KARCH" "$ARCH_CROSS" allnoconfig "$FRAGMENTS/i386.config" \
+			"64BIT=n HIGHMEM4G=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
+			objects_built i386 "${SERIES_OBJECTS[@]}" || rc=1
+	fi
+	matrix_gate i386 "$start" "$rc" "ARCH=i386 ${ARCH_CROSS}gcc, allnoconfig + guest.config + $ARCH_CONFIG.config, HIGHMEM4G, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
 fi
 
 if [ -n "$AM_OK" ] && selected build:arm64; then
 	start=$SECONDS
-	{
-		cat "$GUEST_CONFIG"
-		echo "# selftests/gates.sh: 64 KiB pages (another MAX_PAGE_ORDER), virtio-mmio"
-		echo "CONFIG_ARM64_64K_PAGES=y"
-		echo "CONFIG_VIRTIO_MMIO=y"
-	} >"$FRAGMENTS/arm64.config"
 	rc=0
-	matrix_build arm64 arm64 aarch64-linux-gnu- allnoconfig "$FRAGMENTS/arm64.config" \
-		"ARM64_64K_PAGES=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
-		objects_built arm64 "${SERIES_OBJECTS[@]}" || rc=1
-	matrix_gate arm64 "$start" "$rc" "ARCH=arm64 aarch64-linux-gnu-gcc, allnoconfig + guest fragment, 64K pages, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
+	if ! arch_load arm64 || ! arch_fragment "$FRAGMENTS/arm64.config"; then
+		rc=1
+		MATRIX_MSG="no arm64 configuration in selftests/lib/arch.sh and selftests/config"
+	else
+		matrix_build arm64 "$ARCH_KARCH" "$ARCH_CROSS" allnoconfig "$FRAGMENTS/arm64.config" \
+			"ARM64_64K_PAGES=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
+			objects_built arm64 "${SERIES_OBJECTS[@]}" || rc=1
+	fi
+	matrix_gate arm64 "$start" "$rc" "ARCH=arm64 ${ARCH_CROSS}gcc, allnoconfig + guest.config + $ARCH_CONFIG.config, 64K pages, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
 fi
 
 # ---------------------------------------------------------------------------

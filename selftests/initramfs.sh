@@ -3,12 +3,15 @@
 #
 # Make the initramfs of a workbench guest.
 #
-#   selftests/initramfs.sh [-s SRC] [-o NAME]
+#   selftests/initramfs.sh [-a ARCH] [-s SRC] [-o NAME]
 #
+#   -a ARCH  guest architecture (selftests/lib/arch.sh; default: the build
+#            folder's, x86_64 without -o)
 #   -s SRC   kernel source tree the kselftest scripts come from
 #            (default: .work/linux)
-#   -o NAME  build folder .work/build/NAME (default: guest), made by
-#            selftests/build.sh
+#   -o NAME  build folder .work/build/NAME (default: guest for x86_64, else
+#            the architecture's name), made by selftests/build.sh
+#   -h       this help
 #
 # Output: .work/build/NAME/initramfs.cpio.gz with
 #   /init                       selftests/guest/init
@@ -16,34 +19,97 @@
 #   /bin/sh                     busybox sh, except as PID 1 (see below)
 #   /bin/bash                   bash-static (the kselftest scripts are bash)
 #   /bin/<prog>                 each selftests/guest/<prog>.c, gcc -static -O2
+#                               (on the architectures whose progs= is yes)
 #   /lib/modules/<release>/     the modules of the build, with modules.dep
 #   /kselftest/mm/              run_vmtests.sh and the *free_page* scripts of
 #                               tools/testing/selftests/mm
-# The archive is only remade when one of its inputs changed.
+# busybox-static and bash-static are the installed packages when the guest
+# has the host's Debian architecture; for another one they are that
+# architecture's packages from the Debian archive (apt-get download, after
+# dpkg --add-architecture), unpacked under .work/cache/debs/DEBARCH (remove
+# it to fetch them again). C programs are compiled with the architecture's
+# ${CROSS_COMPILE}gcc. The archive is only remade when one of its inputs
+# changed.
 set -eu -o pipefail
 # shellcheck source=selftests/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=selftests/lib/arch.sh
+. "$TOP/selftests/lib/arch.sh"
 
 src=$WORK/linux
-name=guest
-while getopts s:o: opt; do
+name=
+arch=
+while getopts a:s:o:h opt; do
 	case $opt in
+	a) arch=$OPTARG ;;
 	s) src=$OPTARG ;;
 	o) name=$OPTARG ;;
-	*) die "usage: $0 [-s SRC] [-o NAME]" ;;
+	h) usage_exit 0 ;;
+	*) usage_exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "usage: $0 [-s SRC] [-o NAME]"
+[ $# -eq 0 ] || usage_exit 2
+arch_resolve "$arch" "$name" || exit 2
+arch=$ARCH_NAME
+name=$BUILD_NAME
 
 out=$WORK/build/$name
 guest=$TOP/selftests/guest
 mm=$src/tools/testing/selftests/mm
-[ -d "$out" ] || die "no build folder ${out#"$TOP"/}: run selftests/build.sh${name:+ -o $name} first"
-[ -f "$out/include/config/kernel.release" ] || die "${out#"$TOP"/} has no built kernel: run selftests/build.sh first"
+cc=${ARCH_CROSS}gcc
+[ -d "$out" ] || die "no build folder ${out#"$TOP"/}: run selftests/build.sh -a $arch -o $name first"
+[ -f "$out/include/config/kernel.release" ] || die "${out#"$TOP"/} has no built kernel: run selftests/build.sh -a $arch -o $name first"
 [ -f "$mm/run_vmtests.sh" ] || die "no ${mm#"$TOP"/}/run_vmtests.sh: run ./apply.sh first (or pass -s SRC)"
-need_pkgs /bin/busybox:busybox-static /bin/bash-static:bash-static cpio:cpio gzip:gzip \
-	gcc:gcc /usr/lib/x86_64-linux-gnu/libc.a:libc6-dev depmod:kmod sha256sum:coreutils
+need_pkgs cpio:cpio gzip:gzip "$cc:$ARCH_CC_PKG" depmod:kmod sha256sum:coreutils \
+	dpkg-deb:dpkg /bin/busybox:busybox-static
+# The static C library of $cc, wherever the package puts it.
+[ "$("$cc" -print-file-name=libc.a)" != libc.a ] || install_pkgs "$ARCH_LIBC_PKG"
+[ "$("$cc" -print-file-name=libc.a)" != libc.a ] || die "$ARCH_LIBC_PKG gave $cc no libc.a"
+
+# busybox and bash of the guest's architecture.
+if [ "$ARCH_DEB_ARCH" = "$(dpkg --print-architecture)" ]; then
+	need_pkgs /bin/bash-static:bash-static
+	busybox=/bin/busybox
+	bash_static=/bin/bash-static
+else
+	# deb_fetch PKG...: unpack the guest architecture's PKGs from the Debian
+	# archive into $debs/root (once).
+	debs=$WORK/cache/debs/$ARCH_DEB_ARCH
+	deb_fetch() {
+		local pkg sudo='' tmp deb
+		[ "$(id -u)" -eq 0 ] || sudo=sudo
+		for pkg in "$@"; do
+			[ -f "$debs/$pkg.done" ] && continue
+			if ! apt-cache show "$pkg:$ARCH_DEB_ARCH" >/dev/null 2>&1; then
+				if ! dpkg --print-foreign-architectures | grep -qx "$ARCH_DEB_ARCH"; then
+					info "dpkg --add-architecture $ARCH_DEB_ARCH (for $pkg:$ARCH_DEB_ARCH)"
+					$sudo dpkg --add-architecture "$ARCH_DEB_ARCH"
+				fi
+				info "apt-get update (for $pkg:$ARCH_DEB_ARCH)"
+				$sudo apt-get update -q >"$WORK/apt.log" 2>&1 ||
+					die "apt-get update failed (log: $WORK/apt.log)"
+			fi
+			tmp=$debs/download
+			rm -rf "$tmp"
+			mkdir -p "$tmp" "$debs/root"
+			info "apt-get download $pkg:$ARCH_DEB_ARCH"
+			(cd "$tmp" && apt-get download -q "$pkg:$ARCH_DEB_ARCH") >"$WORK/apt.log" 2>&1 ||
+				die "apt-get download $pkg:$ARCH_DEB_ARCH failed (log: $WORK/apt.log)"
+			for deb in "$tmp"/*.deb; do
+				dpkg-deb -x "$deb" "$debs/root" || die "dpkg-deb -x $deb failed"
+				mv "$deb" "$debs/"
+			done
+			rm -rf "$tmp"
+			touch "$debs/$pkg.done"
+		done
+	}
+	deb_fetch busybox-static bash-static
+	busybox=$debs/root/bin/busybox
+	bash_static=$debs/root/bin/bash-static
+	[ -f "$busybox" ] || die "busybox-static:$ARCH_DEB_ARCH has no /bin/busybox"
+	[ -f "$bash_static" ] || die "bash-static:$ARCH_DEB_ARCH has no /bin/bash-static"
+fi
 # The Debian package busybox provides a dynamic /bin/busybox too.
 ! ldd /bin/busybox >/dev/null 2>&1 || die "/bin/busybox is not static: install busybox-static"
 
@@ -61,18 +127,20 @@ for f in "$mm"/*free_page*; do
 	esac
 done
 progs=()
-for f in "$guest"/*.c; do
-	[ -f "$f" ] && progs+=("$f")
-done
+if [ "$ARCH_PROGS" = yes ]; then
+	for f in "$guest"/*.c; do
+		[ -f "$f" ] && progs+=("$f")
+	done
+fi
 
 # Everything the archive is made of; the same list means the same archive.
 inputs() {
 	local f
-	for f in "$0" "$guest/init" /bin/busybox /bin/bash-static "${kselftests[@]}" ${progs[@]+"${progs[@]}"}; do
+	for f in "$0" "$guest/init" "$busybox" "$bash_static" "${kselftests[@]}" ${progs[@]+"${progs[@]}"}; do
 		echo "${f##*/} $(sha256sum <"$f")"
 	done
-	gcc --version | head -n 1
-	echo "$release"
+	"$cc" --version | head -n 1
+	echo "$arch $release"
 	if [ -d "$out/modroot/lib/modules" ]; then
 		(cd "$out/modroot/lib/modules" && find . -printf '%p %s %T@\n' | LC_ALL=C sort)
 	fi
@@ -83,26 +151,39 @@ if [ -f "$img" ] && [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then
 	exit 0
 fi
 
-info "making ${img#"$TOP"/} for $release"
+info "making ${img#"$TOP"/} for $release ($arch)"
 rm -rf "$stage" "$img" "$img.stamp"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc,kselftest/mm,lib/modules}
 chmod 1777 "$stage/tmp"
 
 install -m 0755 "$guest/init" "$stage/init"
-install -m 0755 /bin/busybox "$stage/bin/busybox"
-install -m 0755 /bin/bash-static "$stage/bin/bash"
+install -m 0755 "$busybox" "$stage/bin/busybox"
+install -m 0755 "$bash_static" "$stage/bin/bash"
 # Applet links. No /sbin/init nor /linuxrc: should /init ever be unusable
 # (or rdinit= name something else), the kernel must not fall back to busybox
 # init, nor to an interactive /bin/sh: either would wait on the console
 # until the time limit. So /bin/sh is busybox sh everywhere but as PID 1,
 # where it exits at once and the kernel panics ("Attempted to kill init").
+# The list of applets and their folders comes from the host's busybox (a
+# foreign one cannot run here); for another architecture's busybox only the
+# applets whose names its table of applet names has are linked.
+applets=$(/bin/busybox --list-full)
+if [ "$busybox" != /bin/busybox ]; then
+	declare -A has=()
+	while IFS= read -r a; do
+		has[$a]=1
+	done < <(tr '\0' '\n' <"$busybox" | grep -xE '[][a-z0-9_.-]+')
+	applets=$(while read -r applet; do
+		[ -z "${has[${applet##*/}]:-}" ] || echo "$applet"
+	done <<<"$applets")
+fi
 while read -r applet; do
 	case $applet in
 	sbin/init | linuxrc | bin/bash | bin/sh) continue ;;
 	esac
 	[ -e "$stage/$applet" ] || [ -L "$stage/$applet" ] ||
 		{ mkdir -p "$stage/$(dirname "$applet")" && ln -s /bin/busybox "$stage/$applet"; }
-done < <(/bin/busybox --list-full)
+done <<<"$applets"
 cat >"$out/sh-guard.c" <<'EOF'
 /* /bin/sh of the workbench guest: busybox sh, but never the init process. */
 #include <stdio.h>
@@ -122,14 +203,14 @@ int main(int argc, char **argv)
 	return 127;
 }
 EOF
-gcc -static -O2 -Wall -o "$stage/bin/sh" "$out/sh-guard.c" || die "compiling the /bin/sh guard failed"
+"$cc" -static -O2 -Wall -o "$stage/bin/sh" "$out/sh-guard.c" || die "compiling the /bin/sh guard failed"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd"
 echo 'root:x:0:' >"$stage/etc/group"
 
 for f in ${progs[@]+"${progs[@]}"}; do
 	prog=$(basename "$f" .c)
 	info "compiling selftests/guest/${f##*/}"
-	gcc -static -O2 -Wall -o "$stage/bin/$prog" "$f" || die "compiling ${f#"$TOP"/} failed"
+	"$cc" -static -O2 -Wall -o "$stage/bin/$prog" "$f" || die "compiling ${f#"$TOP"/} failed"
 done
 
 for f in "${kselftests[@]}"; do

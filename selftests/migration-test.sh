@@ -21,6 +21,7 @@
 #                byte of its checksummed region before verifying
 #                (fpw.corrupt=1); the verify result must then be FAIL.
 #                Same as FPW_MIG_CORRUPT=1.
+#   -h           this help
 #
 # Each variant boots a source QEMU and a destination QEMU (-incoming on
 # 127.0.0.1), both with -object iothread,id=io0 and a virtio-balloon-pci
@@ -83,20 +84,23 @@ set -u -o pipefail
 name=guest
 variants=default,fragmented,page_poison,init_on_free,reporting
 corrupt=${FPW_MIG_CORRUPT:-0}
-usage="usage: $0 [-o NAME] [-v VARIANTS] [-x]"
-while getopts o:v:x opt; do
+while getopts o:v:xh opt; do
 	case $opt in
 	o) name=$OPTARG ;;
 	v) variants=$OPTARG ;;
 	x) corrupt=1 ;;
-	*) die "$usage" ;;
+	h) usage_exit 0 ;;
+	*) usage_exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "$usage"
+[ $# -eq 0 ] || usage_exit 2
 
+# The migration tests run x86_64 guests (selftests/lib/arch.sh).
+arch_load x86_64
 out=$WORK/build/$name
-kernel=$out/arch/x86/boot/bzImage
+[ "$(arch_of_build "$out")" = x86_64 ] || die "${out#"$TOP"/} is a build for $(arch_of_build "$out"): the migration tests are x86_64 only"
+kernel=$out/$ARCH_IMAGE
 initrd=$out/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no ${kernel#"$TOP"/}: run selftests/build.sh${name:+ -o $name} first"
 [ -f "$initrd" ] || die "no ${initrd#"$TOP"/}: run selftests/initramfs.sh${name:+ -o $name} first"

@@ -4,7 +4,7 @@
 # The test command of the workbench: apply the series, build the guest
 # kernel, boot it and run every test.
 #
-#   selftests/run.sh
+#   selftests/run.sh [-h]
 #
 # Steps, in order (each one's output is also kept in .work/logs/run-STEP.log):
 #   apply           ./apply.sh (the series onto .work/linux)
@@ -18,6 +18,12 @@
 #   debug-initramfs selftests/initramfs.sh -o debug
 #   debug-boot      the boot test and kselftest on that kernel (results
 #                   named debug-kernel/...); FPW_DEBUG_KERNEL=0 skips these
+#   ARCH-build, ARCH-initramfs, ARCH-boot
+#                   for each architecture of selftests/lib/arch.sh but
+#                   x86_64 (arm64, i386): selftests/build.sh -a ARCH,
+#                   selftests/initramfs.sh -a ARCH and the boot test and
+#                   kselftest, results named ARCH/...; FPW_ARCHES="arm64"
+#                   chooses among them, FPW_ARCHES= skips them
 # A step that fails is a FAIL result with the reason, and the steps that
 # need it are skipped, each as a FAIL. gates, boot-test and migration-test
 # record their own results (selftests/lib/results.sh).
@@ -29,7 +35,23 @@ set -u -o pipefail
 . "$(dirname "$0")/lib/common.sh"
 # shellcheck source=selftests/lib/results.sh
 . "$TOP/selftests/lib/results.sh"
+# shellcheck source=selftests/lib/arch.sh
+. "$TOP/selftests/lib/arch.sh"
+while getopts h opt; do
+	case $opt in
+	h) usage_exit 0 ;;
+	*) usage_exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage_exit 2
 cd "$TOP" || die "cannot cd to $TOP"
+arches=${FPW_ARCHES-$(arch_names | grep -vx x86_64)}
+for a in $arches; do
+	if [ "$a" = x86_64 ] || ! arch_load "$a" 2>/dev/null; then
+		die "FPW_ARCHES: '$a' is not one of: $(arch_names | grep -vx x86_64 | tr '\n' ' ')"
+	fi
+done
 
 export FPW_IN_RUN=1
 results_reset
@@ -99,6 +121,11 @@ if [ "${FPW_DEBUG_KERNEL:-1}" != 0 ]; then
 	step debug-initramfs no "debug-build" selftests/initramfs.sh -o debug
 	step debug-boot yes "debug-initramfs" selftests/boot-test.sh -o debug -p debug-kernel/
 fi
+for a in $arches; do
+	step "$a-build" no "apply" selftests/build.sh -a "$a"
+	step "$a-initramfs" no "$a-build" selftests/initramfs.sh -a "$a"
+	step "$a-boot" yes "$a-initramfs" selftests/boot-test.sh -a "$a" -p "$a/"
+done
 
 echo
 echo "Step times:"

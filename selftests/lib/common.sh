@@ -14,6 +14,21 @@ die() {
 	exit 1
 }
 
+# usage_exit STATUS: print the comment block at the top of the running
+# script (its usage) without the "# ", on stdout when STATUS is 0 and on
+# stderr otherwise, and exit with STATUS (-h: 0, a bad option: 2).
+usage_exit() {
+	local text
+	text=$(awk 'NR == 1 && /^#!/ { next } /^# SPDX-License-Identifier/ { next }
+		/^#/ { sub(/^# ?/, ""); if (on || $0 != "") { print; on = 1 }; next } { exit }' "$0")
+	if [ "$1" -eq 0 ]; then
+		printf '%s\n' "$text"
+	else
+		printf '%s\n' "$text" >&2
+	fi
+	exit "$1"
+}
+
 # install_pkgs PKG...: apt-get install the named Debian packages.
 install_pkgs() {
 	local sudo=

@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot a workbench guest in QEMU. Source it (after common.sh).
 #
-#   qemu_boot -k BZIMAGE -i INITRD -l LOG [-t TESTS] [-c CMDLINE] [-T SECONDS]
-#             [-- QEMU_ARG...]
+#   qemu_boot -k KERNEL -i INITRD -l LOG [-a ARCH] [-d MIB] [-t TESTS]
+#             [-c CMDLINE] [-T SECONDS] [-- QEMU_ARG...]
 #
-#   -k BZIMAGE  the kernel
+#   -k KERNEL   the kernel image (bzImage, arm64 Image)
 #   -i INITRD   the initramfs (selftests/initramfs.sh)
 #   -l LOG      file the guest's serial console is written to (truncated)
+#   -a ARCH     guest architecture, a name of selftests/lib/arch.sh (x86_64):
+#               QEMU binary, machine, CPU, console, memory, accelerators
+#   -d MIB      a cold-plugged pc-dimm of MIB MiB (-m SIZE,slots=2,maxmem=
+#               SIZE+2*MIB, one slot left free), onlined to ZONE_MOVABLE
+#               (memhp_default_state=online_movable)
 #   -t TESTS    comma separated guest tests, passed as fpw.tests=TESTS
 #   -c CMDLINE  more kernel command line (after $FPW_EXTRA_CMDLINE)
 #   -T SECONDS  hard time limit (default $FPW_BOOT_TIMEOUT, else 600)
@@ -15,35 +20,52 @@
 #
 # Runs QEMU in the foreground and returns its exit status: 0 when the guest
 # powered off (reboot -f with -no-reboot, or a panic with panic=-1), 124 when
-# the time limit killed it. Start it in the background (&) to run several.
+# the time limit killed it, 2 for bad arguments. Start it in the background
+# (&) to run several.
 #
-# Environment:
-#   GUEST_MEM          guest memory in MiB (1024)
+# Environment (each overrides the architecture's value of selftests/lib/arch.sh):
+#   GUEST_MEM          guest memory, QEMU's -m (MiB, or with a k/M/G suffix)
 #   GUEST_CPUS         guest CPUs (2)
-#   FPW_ACCEL          tcg (default) or kvm
-#   FPW_CPU            QEMU CPU model (QEMU's default with tcg, host with kvm)
-#   FPW_MACHINE        QEMU machine type (pc)
+#   FPW_ACCEL          tcg (default) or kvm; an architecture without it (arm64,
+#                      i386: tcg only) takes its default
+#   FPW_CPU            QEMU CPU model (with kvm: host)
+#   FPW_MACHINE        QEMU machine type
 #   FPW_BOOT_TIMEOUT   default time limit in seconds (600)
 #   FPW_EXTRA_CMDLINE  more kernel command line for every boot
 #   FPW_BALLOON_OPTS   options of the virtio-balloon-pci device
 #                      (free-page-hint=on,iothread=io0)
-#   QEMU               the QEMU binary (qemu-system-x86_64)
+#   QEMU               the QEMU binary
 # shellcheck shell=bash
+# shellcheck source=selftests/lib/arch.sh
+. "$TOP/selftests/lib/arch.sh"
 
 FPW_BALLOON_OPTS_DEFAULT="free-page-hint=on,iothread=io0"
 
+# qemu_mem_kib SIZE: QEMU's -m SIZE (MiB without a suffix) in KiB.
+qemu_mem_kib() {
+	local n=${1%[kKmMgG]}
+	case $1 in
+	*[kK]) echo "$n" ;;
+	*[gG]) echo $((n * 1024 * 1024)) ;;
+	*) echo $((n * 1024)) ;;
+	esac
+}
+
 qemu_boot() {
-	local OPTIND=1 OPTARG opt kernel='' initrd='' log='' tests='' cmdline='' limit=''
-	while getopts k:i:l:t:c:T: opt; do
+	local OPTIND=1 OPTARG opt kernel='' initrd='' log='' tests='' cmdline='' limit='' arch=x86_64 dimm=''
+	local usage="usage: qemu_boot -k KERNEL -i INITRD -l LOG [-a ARCH] [-d MIB] [-t TESTS] [-c CMDLINE] [-T SECONDS] [-- QEMU_ARG...]"
+	while getopts k:i:l:a:d:t:c:T: opt; do
 		case $opt in
 		k) kernel=$OPTARG ;;
 		i) initrd=$OPTARG ;;
 		l) log=$OPTARG ;;
+		a) arch=$OPTARG ;;
+		d) dimm=$OPTARG ;;
 		t) tests=$OPTARG ;;
 		c) cmdline=$OPTARG ;;
 		T) limit=$OPTARG ;;
 		*)
-			echo "usage: qemu_boot -k BZIMAGE -i INITRD -l LOG [-t TESTS] [-c CMDLINE] [-T SECONDS] [-- QEMU_ARG...]" >&2
+			echo "$usage" >&2
 			return 2
 			;;
 		esac
@@ -62,20 +84,28 @@ qemu_boot() {
 		echo "qemu_boot: no initramfs $initrd" >&2
 		return 2
 	}
-	need_pkgs "${QEMU:-qemu-system-x86_64}:qemu-system-x86" timeout:coreutils
+	arch_load "$arch" || return 2
+	local qemu=${QEMU:-$ARCH_QEMU}
+	need_pkgs "$qemu:$ARCH_QEMU_PKG" timeout:coreutils
 
-	local accel=(-accel tcg) cpus=${GUEST_CPUS:-2}
-	case ${FPW_ACCEL:-tcg} in
-	tcg) [ -z "${FPW_CPU:-}" ] || accel+=(-cpu "$FPW_CPU") ;;
-	kvm) accel=(-accel kvm -cpu "${FPW_CPU:-host}") ;;
-	*)
-		echo "qemu_boot: FPW_ACCEL must be tcg or kvm, not '$FPW_ACCEL'" >&2
-		return 2
-		;;
+	local accel cpu cpus=${GUEST_CPUS:-2}
+	accel=$(arch_accel)
+	local accel_args=(-accel "$accel")
+	case $accel in
+	kvm) cpu=${FPW_CPU:-host} ;;
+	*) cpu=${FPW_CPU:-$ARCH_CPU} ;;
 	esac
+	[ -z "$cpu" ] || accel_args+=(-cpu "$cpu")
 	limit=${limit:-${FPW_BOOT_TIMEOUT:-600}}
 
-	local append="console=ttyS0 panic=-1 oops=panic loglevel=6"
+	local append="console=$ARCH_CONSOLE panic=-1 oops=panic loglevel=6"
+	local mem=${GUEST_MEM:-$ARCH_MEM} dimm_args=()
+	if [ -n "$dimm" ]; then
+		mem+=",slots=2,maxmem=$(($(qemu_mem_kib "${GUEST_MEM:-$ARCH_MEM}") + 2 * dimm * 1024))k"
+		# shellcheck disable=SC2054 # the commas are QEMU's
+		dimm_args=(-object "memory-backend-ram,id=dimm0,size=${dimm}M" -device pc-dimm,id=dimm0,memdev=dimm0)
+		append+=" memhp_default_state=online_movable"
+	fi
 	[ -z "$tests" ] || append+=" fpw.tests=$tests"
 	[ -z "${FPW_EXTRA_CMDLINE:-}" ] || append+=" $FPW_EXTRA_CMDLINE"
 	[ -z "$cmdline" ] || append+=" $cmdline"
@@ -84,16 +114,17 @@ qemu_boot() {
 	: >"$log"
 	# shellcheck disable=SC2054 # the commas are QEMU's
 	local cmd=(
-		"${QEMU:-qemu-system-x86_64}"
-		-machine "${FPW_MACHINE:-pc}" "${accel[@]}"
-		# One CPU per socket: the guest has no ACPI and finds its CPUs in
-		# SeaBIOS's MP table, which lists one CPU per socket only.
-		-m "${GUEST_MEM:-1024}" -smp "$cpus,sockets=$cpus,cores=1,threads=1"
+		"$qemu"
+		-machine "${FPW_MACHINE:-$ARCH_MACHINE}" "${accel_args[@]}"
+		# One CPU per socket: an x86 guest finds its CPUs in SeaBIOS's
+		# MP table, which lists one CPU per socket only.
+		-m "$mem" -smp "$cpus,sockets=$cpus,cores=1,threads=1"
 		-nodefaults -nographic -no-reboot
 		-monitor none -serial "file:$log"
 		-kernel "$kernel" -initrd "$initrd" -append "$append"
 		-object iothread,id=io0
 		-device "virtio-balloon-pci,${FPW_BALLOON_OPTS:-$FPW_BALLOON_OPTS_DEFAULT}"
+		"${dimm_args[@]}"
 		"$@"
 	)
 	echo "== ${cmd[*]}" >&2
