@@ -1091,33 +1091,27 @@ done
 
 # The i386 and arm64 builds: the configuration of selftests/build.sh -a
 # ARCH (selftests/lib/arch.sh and its fragments), the series' objects.
-if [ -n "$AM_OK" ] && selected build:i386; then
-	start=$SECONDS
-	rc=0
-	if ! arch_load i386 || ! arch_fragment "$FRAGMENTS/i386.config"; then
-		rc=1
-		MATRIX_MSG="no i386 configuration in selftests/lib/arch.sh and selftests/config"
-	else
-		matrix_build i386 "$ARCH_KARCH" "$ARCH_CROSS" allnoconfig "$FRAGMENTS/i386.config" \
-			"64BIT=n HIGHMEM4G=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
-			objects_built i386 "${SERIES_OBJECTS[@]}" || rc=1
-	fi
-	matrix_gate i386 "$start" "$rc" "ARCH=i386 ${ARCH_CROSS}gcc, allnoconfig + guest.config + $ARCH_CONFIG.config, HIGHMEM4G, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
-fi
+# cross_gate ARCH EXPECT LABEL: EXPECT are the config symbols the build
+# must have, LABEL says what they mean in the result.
+cross_gate() {
+	local arch=$1 expect=$2 label=$3 start=$SECONDS rc=0
 
-if [ -n "$AM_OK" ] && selected build:arm64; then
-	start=$SECONDS
-	rc=0
-	if ! arch_load arm64 || ! arch_fragment "$FRAGMENTS/arm64.config"; then
-		rc=1
-		MATRIX_MSG="no arm64 configuration in selftests/lib/arch.sh and selftests/config"
-	else
-		matrix_build arm64 "$ARCH_KARCH" "$ARCH_CROSS" allnoconfig "$FRAGMENTS/arm64.config" \
-			"ARM64_64K_PAGES=y VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
-			objects_built arm64 "${SERIES_OBJECTS[@]}" || rc=1
+	if [ -z "$AM_OK" ] || ! selected "build:$arch"; then
+		return
 	fi
-	matrix_gate arm64 "$start" "$rc" "ARCH=arm64 ${ARCH_CROSS}gcc, allnoconfig + guest.config + $ARCH_CONFIG.config, 64K pages, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
-fi
+	if ! arch_load "$arch" || ! arch_fragment "$FRAGMENTS/$arch.config"; then
+		rc=1
+		MATRIX_MSG="no $arch configuration in selftests/lib/arch.sh and selftests/config"
+	else
+		matrix_build "$arch" "$ARCH_KARCH" "$ARCH_CROSS" allnoconfig "$FRAGMENTS/$arch.config" \
+			"$expect VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
+			objects_built "$arch" "${SERIES_OBJECTS[@]}" || rc=1
+	fi
+	matrix_gate "$arch" "$start" "$rc" "ARCH=$arch ${ARCH_CROSS}gcc, allnoconfig + guest.config + $ARCH_CONFIG.config, $label, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
+}
+
+cross_gate i386 "64BIT=n HIGHMEM4G=y" HIGHMEM4G
+cross_gate arm64 ARM64_64K_PAGES=y "64K pages"
 
 # ---------------------------------------------------------------------------
 

@@ -78,16 +78,13 @@ arch_def x86_64 \
 # virt machine, booted with a device tree and no firmware. Memory under
 # 3 GiB and not a multiple of the 512 MiB blocks, so the last one is partial.
 # No memory to hot-remove: without firmware (UEFI, ACPI) virt takes no
-# pc-dimm, and arm64 never offlines boot memory. The merge-ahead subtest
-# sets itself up by freeing pages around a batch's end inside an order-10
-# block; with 64 KiB pages the walk may take that block whole first, and
-# the subtest then skips itself.
+# pc-dimm, and arm64 never offlines boot memory.
 arch_def arm64 \
 	qemu=qemu-system-aarch64 qemu_pkg=qemu-system-arm machine=virt cpu=cortex-a57 console=ttyAMA0 \
 	image=arch/arm64/boot/Image karch=arm64 srcarch=arm64 cross=aarch64-linux-gnu- \
 	cc_pkg=gcc-aarch64-linux-gnu libc_pkg=libc6-dev-arm64-cross \
 	deb_arch=arm64 config=arm64 mem=2047 accels=tcg dimm= progs=no \
-	kskip="hotremove_waits_for_release min_order_kept_when_blocks_merge_ahead"
+	kskip=hotremove_waits_for_release
 
 # i386: 32-bit with HIGHMEM4G; more memory than the ~896 MiB of lowmem, so
 # ZONE_HIGHMEM has free pages to walk. No memory hotplug (64-bit only).
