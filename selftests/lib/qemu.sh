@@ -35,6 +35,11 @@
 #   FPW_BALLOON_OPTS   options of the virtio-balloon-pci device
 #                      (free-page-hint=on,iothread=io0)
 #   QEMU               the QEMU binary
+#   FPW_QEMU_HINT_DROPS_WRITES
+#                      not read here: QEMU inherits it. With QEMU set to the
+#                      test double of selftests/qemu-double.sh, 1 makes free
+#                      page hints drop the guest writes made since the last
+#                      dirty sync, as KVM_CLEAR_DIRTY_LOG does
 # shellcheck shell=bash
 # shellcheck source=selftests/lib/arch.sh
 . "$TOP/selftests/lib/arch.sh"
