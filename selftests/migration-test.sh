@@ -9,11 +9,14 @@
 #
 #   -o NAME      boot .work/build/NAME (default: guest), with its initramfs
 #   -v VARIANTS  comma separated, default:
-#                default,fragmented,page_poison,init_on_free,reporting
+#                default,fragmented,churn,page_poison,init_on_free,reporting
 #                  default       free-page-hint=on
 #                  fragmented    ... and the rest of free memory in order-0
 #                                holes between pages the guest checks too
 #                                (fpw.mig_frag=1)
+#                  churn         fragmented, and a churn buffer of 1 to 256
+#                                pages checked, freed, allocated and
+#                                written every 10 ms (fpw.mig_churn=1)
 #                  page_poison   ... and page_poison=1 on the kernel command line
 #                  init_on_free  ... and init_on_free=1
 #                  reporting     free-page-hint=on,free-page-reporting=on
@@ -42,11 +45,11 @@
 #                              buffers or (fragmented) of the pages kept
 #                              between the holes changed (guest report
 #                              required)
-#   migration:V:hinting        default, fragmented, reporting: bit 3
+#   migration:V:hinting        default, fragmented, churn, reporting: bit 3
 #                              (VIRTIO_BALLOON_F_FREE_PAGE_HINT) negotiated,
 #                              pages_total > 0, at least one complete or
 #                              stopped round, and blocks below order 10
-#                              hinted in some round (fragmented: order-0
+#                              hinted in some round (fragmented, churn: order-0
 #                              blocks); the per-order counts are in the
 #                              detail
 #                              page_poison, init_on_free: bit 3 NOT
@@ -82,7 +85,7 @@ set -u -o pipefail
 . "$TOP/selftests/lib/migrate.sh"
 
 name=guest
-variants=default,fragmented,page_poison,init_on_free,reporting
+variants=default,fragmented,churn,page_poison,init_on_free,reporting
 corrupt=${FPW_MIG_CORRUPT:-0}
 while getopts o:v:xh opt; do
 	case $opt in
@@ -129,6 +132,7 @@ run_variant() {
 	case $v in
 	default) ;;
 	fragmented) cmdline=fpw.mig_frag=1 ;;
+	churn) cmdline="fpw.mig_frag=1 fpw.mig_churn=1" ;;
 	page_poison) cmdline=page_poison=1 ;;
 	init_on_free) cmdline=init_on_free=1 ;;
 	reporting) opts="free-page-hint=on,free-page-reporting=on,iothread=io0" ;;
@@ -221,7 +225,7 @@ run_variant() {
 		[ "${done_r:-0}" -ge 1 ] 2>/dev/null || why+=("DONE not seen on the destination (done_received ${done_r:-n/a})")
 		[ "${below:-0}" -gt 0 ] 2>/dev/null || [ "${seen:-0}" -gt 0 ] 2>/dev/null ||
 			why+=("no block below order 10 hinted")
-		if [ "$v" = fragmented ]; then
+		if [ "$v" = fragmented ] || [ "$v" = churn ]; then
 			# Order-0 blocks in the last round or in any round seen.
 			local o0
 			o0=$( (echo "${last_blocks%% *}"; tr -d '\r' <"$dst" | grep -a '^FPW-MIG-ROUND ' |

@@ -3,7 +3,7 @@
  * fpwmem: guest memory workloads for the live migration test
  * (selftests/migration-test.sh) and the benchmark (selftests/bench.sh).
  *
- *   fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f]
+ *   fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k]
  *	Fill MIB MiB (256) with known content and keep a checksum per page.
  *	Until told to verify, rewrite KIB KiB (256) of it every 10 ms and
  *	replace one of SLOTS (32) churn buffers of 1 MiB (munmap, mmap, fill)
@@ -15,6 +15,9 @@
  *	updating its checksum: the verification must then fail. -f also
  *	fragments the rest of free memory as the fragmented scenario does
  *	(order-0 holes next to kept pages) and checks the kept pages too.
+ *	-k churns harder: a churn buffer of 1 to 256 pages (a random power of
+ *	two) is checked, unmapped, mapped and filled every 10 ms, so freed
+ *	blocks of every small order are allocated and written again at once.
  *
  *   fpwmem idle|idle-dirty|fragmented|busy [-C TTY] [-s FILE] [-t SEC]
  *	Benchmark scenarios. idle: nothing. idle-dirty: write most of free
@@ -599,6 +602,7 @@ static size_t frag_check(const struct frag *f)
 
 struct slot {
 	uint64_t *mem;
+	size_t pages;
 	uint64_t gen;
 	uint64_t sums[MIB / PAGE];
 };
@@ -609,6 +613,7 @@ struct region {
 	uint64_t *sums, *gens;
 	struct slot *slots;
 	unsigned int nslots;
+	int sizes;		/* -k: slots of 1 to 256 pages, not 1 MiB */
 	uint64_t rng;
 	unsigned long long rewrites, churns, churn_bad;
 };
@@ -633,7 +638,7 @@ static unsigned int slot_check(struct slot *s)
 
 	if (!s->mem)
 		return 0;
-	for (i = 0; i < MIB / PAGE; i++)
+	for (i = 0; i < s->pages; i++)
 		if (page_sum(s->mem + i * WORDS) != s->sums[i])
 			bad++;
 	return bad;
@@ -646,13 +651,15 @@ static void slot_renew(struct region *r, unsigned int k)
 
 	if (s->mem) {
 		r->churn_bad += slot_check(s);
-		munmap(s->mem, MIB);
+		munmap(s->mem, s->pages * PAGE);
 	}
-	s->mem = map(MIB, 1);
+	/* With -k, 1 to 256 pages: blocks of every small order are reused. */
+	s->pages = r->sizes ? 1UL << (rnd(r) % 9) : MIB / PAGE;
+	s->mem = map(s->pages * PAGE, 1);
 	if (!s->mem)
 		return;
 	s->gen++;
-	for (i = 0; i < MIB / PAGE; i++)
+	for (i = 0; i < s->pages; i++)
 		s->sums[i] = page_fill(s->mem + i * WORDS,
 				       0x80000000ULL + k * 256 + i, s->gen);
 	r->churns++;
@@ -663,7 +670,7 @@ static int do_verify(int argc, char **argv)
 	size_t mib = 256, rewrite_kib = 256, i;
 	unsigned int nslots = 32, churn_every = 5, k;
 	const char *tty = "/dev/ttyS1", *stats = NULL;
-	int timeout = 900, corrupt = 0, frag = 0, opt;
+	int timeout = 900, corrupt = 0, frag = 0, sizes = 0, opt;
 	struct region r = { 0 };
 	struct frag fr = { 0 };
 	struct cmdchan cc;
@@ -672,7 +679,7 @@ static int do_verify(int argc, char **argv)
 	unsigned long tick = 0;
 	char cmd[128];
 
-	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xf")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xfk")) != -1) {
 		switch (opt) {
 		case 'm': mib = strtoul(optarg, NULL, 0); break;
 		case 'r': rewrite_kib = strtoul(optarg, NULL, 0); break;
@@ -682,7 +689,8 @@ static int do_verify(int argc, char **argv)
 		case 't': timeout = atoi(optarg); break;
 		case 'x': corrupt = 1; break;
 		case 'f': frag = 1; break;
-		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f]");
+		case 'k': sizes = 1; break;
+		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k]");
 		}
 	}
 	cmd_open(&cc, tty);
@@ -693,6 +701,9 @@ static int do_verify(int argc, char **argv)
 	r.sums = calloc(r.pages, sizeof(*r.sums));
 	r.gens = calloc(r.pages, sizeof(*r.gens));
 	r.nslots = nslots;
+	r.sizes = sizes;
+	if (sizes)
+		churn_every = 1;
 	r.slots = calloc(nslots ? nslots : 1, sizeof(*r.slots));
 	if (!r.mem || !r.sums || !r.gens || !r.slots)
 		die("cannot allocate %zu MiB", mib);
