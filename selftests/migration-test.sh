@@ -5,7 +5,7 @@
 # with free page hinting on, and check that its memory survived, that the
 # patched driver really hinted, and that the kernel stayed quiet.
 #
-#   selftests/migration-test.sh [-o NAME] [-v VARIANTS] [-x]
+#   selftests/migration-test.sh [-o NAME] [-v VARIANTS] [-x] [-d] [-p PREFIX]
 #
 #   -o NAME      boot .work/build/NAME (default: guest), with its initramfs
 #   -v VARIANTS  comma separated, default:
@@ -14,9 +14,11 @@
 #                  fragmented    ... and the rest of free memory in order-0
 #                                holes between pages the guest checks too
 #                                (fpw.mig_frag=1)
-#                  churn         fragmented, and a churn buffer of 1 to 256
+#                  churn         fragmented, a churn buffer of 1 to 256
 #                                pages checked, freed, allocated and
-#                                written every 10 ms (fpw.mig_churn=1)
+#                                written every 10 ms, and 256 KiB more
+#                                mapped, filled and kept every 10 ms
+#                                (fpw.mig_churn=1)
 #                  page_poison   ... and page_poison=1 on the kernel command line
 #                  init_on_free  ... and init_on_free=1
 #                  reporting     free-page-hint=on,free-page-reporting=on
@@ -24,6 +26,14 @@
 #                byte of its checksummed region before verifying
 #                (fpw.corrupt=1); the verify result must then be FAIL.
 #                Same as FPW_MIG_CORRUPT=1.
+#   -d           run the source and destination on the QEMU test double
+#                (selftests/qemu-double.sh, built if needed) with
+#                FPW_QEMU_HINT_DROPS_WRITES=1: each hint also drops the
+#                writes to its pages since the last dirty sync, as
+#                KVM_CLEAR_DIRTY_LOG does on a KVM host. A driver that lets
+#                the guest write a hinted page before the device processed
+#                the hint then loses that write on the destination.
+#   -p PREFIX    prefix of the result names (e.g. "h1/")
 #   -h           this help
 #
 # Each variant boots a source QEMU and a destination QEMU (-incoming on
@@ -63,6 +73,9 @@
 #                              corruption", "pagealloc: " poison report, OOM
 #                              ... on either console
 #   migration:V:power-off      the guest finished on the destination
+#   migration:V:double-drops   with -d: the test double dropped no write
+#                              to a hinted page (its own count, on the
+#                              source QEMU's stderr)
 # Files: .work/migration/NAME/V/ (consoles src.log and dst.log, QEMU
 # output, migrate.txt).
 #
@@ -87,11 +100,15 @@ set -u -o pipefail
 name=guest
 variants=default,fragmented,churn,page_poison,init_on_free,reporting
 corrupt=${FPW_MIG_CORRUPT:-0}
-while getopts o:v:xh opt; do
+double=0
+prefix=
+while getopts o:v:xdp:h opt; do
 	case $opt in
 	o) name=$OPTARG ;;
 	v) variants=$OPTARG ;;
 	x) corrupt=1 ;;
+	d) double=1 ;;
+	p) prefix=$OPTARG ;;
 	h) usage_exit 0 ;;
 	*) usage_exit 2 ;;
 	esac
@@ -107,6 +124,15 @@ kernel=$out/$ARCH_IMAGE
 initrd=$out/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no ${kernel#"$TOP"/}: run selftests/build.sh${name:+ -o $name} first"
 [ -f "$initrd" ] || die "no ${initrd#"$TOP"/}: run selftests/initramfs.sh${name:+ -o $name} first"
+
+if [ "$double" = 1 ]; then
+	qd=$("$TOP/selftests/qemu-double.sh" | tail -n 1)
+	if [ ! -x "$qd" ]; then
+		die "selftests/qemu-double.sh did not build the QEMU test double"
+	fi
+	export QEMU=$qd FPW_QEMU_HINT_DROPS_WRITES=1
+	info "QEMU test double: ${qd#"$TOP"/}, FPW_QEMU_HINT_DROPS_WRITES=1"
+fi
 
 [ -n "${FPW_IN_RUN:-}" ] || results_reset
 trap mig_cleanup EXIT
@@ -142,9 +168,9 @@ run_variant() {
 		;;
 	esac
 	[ "$corrupt" = 1 ] && cmdline+=" fpw.corrupt=1"
-	dir=$WORK/migration/$name/$v
+	dir=$WORK/migration/$name/${prefix//\//-}$v
 	rel=${dir#"$TOP"/}
-	p=migration:$v
+	p=${prefix}migration:$v
 	info "migration $v: ${kernel#"$TOP"/}, -m ${GUEST_MEM}, balloon $opts${cmdline:+, cmdline:$cmdline} (files: $rel)"
 	local start=$SECONDS
 	FPW_BALLOON_OPTS=$opts mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
@@ -179,6 +205,20 @@ run_variant() {
 		;;
 	*) result FAIL "$p:verify" "the guest did not report (no FPW-RESULT migration-verify on the destination console)${MIG_ERR:+; $MIG_ERR}" ;;
 	esac
+
+	# 2b. With the test double: its own count of writes its hints dropped.
+	if [ "$double" = 1 ]; then
+		local qd_line dropped
+		qd_line=$(grep -a '^fpw-double: sync=' "$dir/src.qemu" 2>/dev/null | tail -n 1)
+		dropped=$(sed -n 's/.* total_dropped_pages=\([0-9]*\).*/\1/p' <<<"$qd_line")
+		if [ -z "$dropped" ]; then
+			result FAIL "$p:double-drops" "no fpw-double statistics in ${dir#"$TOP"/}/src.qemu"
+		elif [ "$dropped" -eq 0 ]; then
+			result PASS "$p:double-drops" "no write to a hinted page dropped: ${qd_line#fpw-double: }"
+		else
+			result FAIL "$p:double-drops" "$dropped written page(s) dropped by hints: ${qd_line#fpw-double: }"
+		fi
+	fi
 
 	# 3. Hinting: negotiated and done, or (poison, init_on_free) not offered.
 	local features bit hint st

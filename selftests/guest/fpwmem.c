@@ -4,6 +4,7 @@
  * (selftests/migration-test.sh) and the benchmark (selftests/bench.sh).
  *
  *   fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k]
+ *		  [-g KIB]
  *	Fill MIB MiB (256) with known content and keep a checksum per page.
  *	Until told to verify, rewrite KIB KiB (256) of it every 10 ms and
  *	replace one of SLOTS (32) churn buffers of 1 MiB (munmap, mmap, fill)
@@ -18,6 +19,9 @@
  *	-k churns harder: a churn buffer of 1 to 256 pages (a random power of
  *	two) is checked, unmapped, mapped and filled every 10 ms, so freed
  *	blocks of every small order are allocated and written again at once.
+ *	-g KIB maps, fills and keeps KIB KiB more every 10 ms from "start"
+ *	on (at most 128 MiB), checked with the rest: the guest takes fresh
+ *	free memory while hinting rounds run.
  *
  *   fpwmem idle|idle-dirty|fragmented|busy [-C TTY] [-s FILE] [-t SEC]
  *	Benchmark scenarios. idle: nothing. idle-dirty: write most of free
@@ -616,7 +620,44 @@ struct region {
 	int sizes;		/* -k: slots of 1 to 256 pages, not 1 MiB */
 	uint64_t rng;
 	unsigned long long rewrites, churns, churn_bad;
+	/* -g: memory mapped, filled and kept during the migration */
+	size_t grow_pages, grow_max, ngrow;
+	uint64_t **grow_mem, **grow_sums;
 };
+
+/* Map, fill and keep one more chunk of r->grow_pages pages. */
+static void grow_one(struct region *r)
+{
+	size_t i, n = r->grow_pages;
+	uint64_t *mem, *sums;
+
+	if (r->ngrow >= r->grow_max)
+		return;
+	mem = map(n * PAGE, 1);
+	sums = calloc(n, sizeof(*sums));
+	if (!mem || !sums) {
+		if (mem)
+			munmap(mem, n * PAGE);
+		free(sums);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		sums[i] = page_fill(mem + i * WORDS, 0xc0000000ULL + r->ngrow * n + i, 1);
+	r->grow_mem[r->ngrow] = mem;
+	r->grow_sums[r->ngrow++] = sums;
+}
+
+/* Pages of the grown chunks whose content changed */
+static size_t grow_check(struct region *r)
+{
+	size_t k, i, bad = 0;
+
+	for (k = 0; k < r->ngrow; k++)
+		for (i = 0; i < r->grow_pages; i++)
+			if (page_sum(r->grow_mem[k] + i * WORDS) != r->grow_sums[k][i])
+				bad++;
+	return bad;
+}
 
 static uint64_t rnd(struct region *r)
 {
@@ -670,7 +711,8 @@ static int do_verify(int argc, char **argv)
 	size_t mib = 256, rewrite_kib = 256, i;
 	unsigned int nslots = 32, churn_every = 5, k;
 	const char *tty = "/dev/ttyS1", *stats = NULL;
-	int timeout = 900, corrupt = 0, frag = 0, sizes = 0, opt;
+	int timeout = 900, corrupt = 0, frag = 0, sizes = 0, growing = 0, opt;
+	size_t grow_kib = 0;
 	struct region r = { 0 };
 	struct frag fr = { 0 };
 	struct cmdchan cc;
@@ -679,7 +721,7 @@ static int do_verify(int argc, char **argv)
 	unsigned long tick = 0;
 	char cmd[128];
 
-	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xfk")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xfkg:")) != -1) {
 		switch (opt) {
 		case 'm': mib = strtoul(optarg, NULL, 0); break;
 		case 'r': rewrite_kib = strtoul(optarg, NULL, 0); break;
@@ -690,7 +732,8 @@ static int do_verify(int argc, char **argv)
 		case 'x': corrupt = 1; break;
 		case 'f': frag = 1; break;
 		case 'k': sizes = 1; break;
-		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k]");
+		case 'g': grow_kib = strtoul(optarg, NULL, 0); break;
+		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k] [-g KIB]");
 		}
 	}
 	cmd_open(&cc, tty);
@@ -704,6 +747,14 @@ static int do_verify(int argc, char **argv)
 	r.sizes = sizes;
 	if (sizes)
 		churn_every = 1;
+	if (grow_kib) {
+		r.grow_pages = (grow_kib * 1024 + PAGE - 1) / PAGE;
+		r.grow_max = 128 * MIB / PAGE / r.grow_pages;
+		r.grow_mem = calloc(r.grow_max, sizeof(*r.grow_mem));
+		r.grow_sums = calloc(r.grow_max, sizeof(*r.grow_sums));
+		if (!r.grow_mem || !r.grow_sums)
+			die("cannot allocate the grow table");
+	}
 	r.slots = calloc(nslots ? nslots : 1, sizeof(*r.slots));
 	if (!r.mem || !r.sums || !r.gens || !r.slots)
 		die("cannot allocate %zu MiB", mib);
@@ -739,6 +790,7 @@ static int do_verify(int argc, char **argv)
 			if (!strcmp(cmd, "start")) {
 				print_mem("FPW-MIG-START", NULL);
 				print_vmstat("start");
+				growing = r.grow_pages > 0;
 			} else {
 				printf("fpwmem: unknown command '%s'\n", cmd);
 				fflush(stdout);
@@ -755,6 +807,8 @@ static int do_verify(int argc, char **argv)
 			rewrite_page(&r, rnd(&r) % r.pages);
 		if (nslots && ++tick % churn_every == 0)
 			slot_renew(&r, rnd(&r) % nslots);
+		if (growing)
+			grow_one(&r);
 		if (now() - last_poll > 0.1) {
 			hint_poll(&hs);
 			last_poll = now();
@@ -792,20 +846,22 @@ static int do_verify(int argc, char **argv)
 				flen += snprintf(first + flen, sizeof(first) - flen, "%s%zu",
 						 flen ? "," : "", i);
 		}
-		size_t fbad = frag_check(&fr);
+		size_t fbad = frag_check(&fr), gbad = grow_check(&r);
 
 		for (k = 0; k < nslots; k++)
 			sbad += slot_check(&r.slots[k]);
 		sbad += r.churn_bad;
 		printf("FPW-RESULT migration-verify %s region_pages=%zu bad_pages=%llu (zeroed=%llu"
 		       " wrong_header=%llu%s%s) churn_bad_pages=%llu",
-		       bad || sbad || fbad ? "FAIL" : "PASS", r.pages, bad, zero, badhdr,
+		       bad || sbad || fbad || gbad ? "FAIL" : "PASS", r.pages, bad, zero, badhdr,
 		       bad ? " first=" : "", first, sbad);
 		if (frag)
 			printf(" frag_kept_pages=%zu frag_bad_pages=%zu", fr.kept, fbad);
+		if (r.grow_pages)
+			printf(" grown_pages=%zu grow_bad_pages=%zu", r.ngrow * r.grow_pages, gbad);
 		printf(" rewrites=%llu churns=%llu verify_s=%.2f\n", r.rewrites, r.churns, now() - tv);
 		fflush(stdout);
-		return bad || sbad || fbad ? 1 : 0;
+		return bad || sbad || fbad || gbad ? 1 : 0;
 	}
 }
 
