@@ -124,7 +124,7 @@ done < <(grep -a 'FPW-RESULT ' <<<"$console" || true)
 # A guest that never got to report must not look like a pass.
 expected=()
 case ,$tests, in
-*,boot,*) expected+=(boot-userspace balloon-bound balloon-free-page-hint) ;;
+*,boot,*) expected+=(boot-userspace balloon-bound balloon-free-page-hint balloon-params) ;;
 esac
 for e in ${expected[@]+"${expected[@]}"}; do
 	[ -n "${seen[$e]:-}" ] && continue
