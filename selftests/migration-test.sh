@@ -58,10 +58,11 @@
 #   migration:V:hinting        default, fragmented, churn, reporting: bit 3
 #                              (VIRTIO_BALLOON_F_FREE_PAGE_HINT) negotiated,
 #                              pages_total > 0, at least one complete or
-#                              stopped round, and blocks below order 10
-#                              hinted in some round (fragmented, churn: order-0
-#                              blocks); the per-order counts are in the
-#                              detail
+#                              stopped round, DONE seen, held_bytes and
+#                              released_early_blocks 0 after it, and
+#                              blocks below order 10 hinted in some round
+#                              (fragmented, churn: order-0 blocks); the
+#                              per-order counts are in the detail
 #                              page_poison, init_on_free: bit 3 NOT
 #                              negotiated and nothing hinted
 #                              (these read the statistics and the policy of
@@ -226,8 +227,10 @@ run_variant() {
 	bit=$(mig_field "$src" FPW-MIG-FEATURES free_page_hint)
 	hint=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-HINT ' | tail -n 1)
 	st=$(frame "$dst" hint-stats-after 2>/dev/null)
-	local pages_total rounds_c rounds_s rounds_f last_blocks below seen done_r
+	local pages_total rounds_c rounds_s rounds_f last_blocks below seen done_r held early
 	pages_total=$(sed -n 's/^pages_total: //p' <<<"$st")
+	held=$(sed -n 's/^held_bytes: //p' <<<"$st")
+	early=$(sed -n 's/^released_early_blocks: //p' <<<"$st")
 	done_r=$(sed -n 's/^done_received: //p' <<<"$st")
 	rounds_c=$(sed -n 's/^rounds_complete: //p' <<<"$st")
 	rounds_s=$(sed -n 's/^rounds_stopped: //p' <<<"$st")
@@ -241,7 +244,8 @@ run_variant() {
 		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(cmd_id|end|time_us|pages|blocks)=/) printf "%s ", $i; printf "; " }')
 	local detail="features=$features"
 	detail+=" pages_total=${pages_total:-n/a} rounds_complete=${rounds_c:-n/a} rounds_stopped=${rounds_s:-n/a}"
-	detail+=" rounds_failed=${rounds_f:-n/a} done_received=${done_r:-n/a} last_blocks_by_order: ${last_blocks:-n/a}"
+	detail+=" rounds_failed=${rounds_f:-n/a} done_received=${done_r:-n/a} held_bytes=${held:-n/a}"
+	detail+=" released_early_blocks=${early:-n/a} last_blocks_by_order: ${last_blocks:-n/a}"
 	[ -z "$rounds_seen" ] || detail+=" | rounds seen: $rounds_seen"
 	case $v in
 	page_poison | init_on_free)
@@ -263,6 +267,10 @@ run_variant() {
 		# round left waiting on the ring across the switch-over must
 		# not stay asleep there.
 		[ "${done_r:-0}" -ge 1 ] 2>/dev/null || why+=("DONE not seen on the destination (done_received ${done_r:-n/a})")
+		# After DONE nothing is held, and no block went back while the
+		# device could still read its buffer.
+		[ "${held:-x}" = 0 ] || why+=("held_bytes ${held:-n/a} after DONE")
+		[ "${early:-x}" = 0 ] || why+=("released_early_blocks ${early:-n/a}")
 		[ "${below:-0}" -gt 0 ] 2>/dev/null || [ "${seen:-0}" -gt 0 ] 2>/dev/null ||
 			why+=("no block below order 10 hinted")
 		if [ "$v" = fragmented ] || [ "$v" = churn ]; then
