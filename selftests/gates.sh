@@ -89,14 +89,7 @@ set -u -o pipefail
 . "$TOP/selftests/lib/results.sh"
 # shellcheck source=selftests/lib/arch.sh
 . "$TOP/selftests/lib/arch.sh"
-while getopts h opt; do
-	case $opt in
-	h) usage_exit 0 ;;
-	*) usage_exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage_exit 2
+help_only "$@"
 cd "$TOP" || die "cannot cd to $TOP"
 
 G=$WORK/gates

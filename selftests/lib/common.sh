@@ -29,6 +29,21 @@ usage_exit() {
 	exit "$1"
 }
 
+# help_only "$@": the options of a script that takes -h and nothing else:
+# -h prints the usage and exits 0, anything else exits 2 with it.
+help_only() {
+	local opt OPTIND=1
+
+	while getopts h opt; do
+		case $opt in
+		h) usage_exit 0 ;;
+		*) usage_exit 2 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	[ $# -eq 0 ] || usage_exit 2
+}
+
 # install_pkgs PKG...: apt-get install the named Debian packages.
 install_pkgs() {
 	local sudo=
