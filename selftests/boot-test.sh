@@ -240,15 +240,13 @@ case ,$tests, in
 	;;
 esac
 
-# Anything the kernel complained about.
-# The OOM killer too: the guests have memory to spare for the kselftest,
-# and a killed test reads as a test that did not finish.
-bad='Oops|BUG:|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context|invoked oom-killer|Out of memory:'
+# Anything the kernel complained about (KERNEL_BAD_RE, lib/common.sh).
+bad=$KERNEL_BAD_RE
 first=$(grep -aE -m 1 "$bad" <<<"$console" || true)
 if [ -n "$first" ]; then
 	result FAIL "${pfx}"boot:console-clean "$(grep -acE "$bad" <<<"$console") bad line(s), first: $first"
 else
-	result PASS "${pfx}"boot:console-clean "no oops, BUG, WARNING, panic, lockdep or OOM report"
+	result PASS "${pfx}"boot:console-clean "no oops, BUG, WARNING, panic, lockdep, poison or OOM report"
 fi
 
 # The guest must have finished and powered off by itself.

@@ -29,6 +29,14 @@ usage_exit() {
 	exit "$1"
 }
 
+# KERNEL_BAD_RE: what a kernel console must not show, for every test that
+# reads one (grep -E): oopses, BUG, WARNING, panics, lockdep and
+# sleep-in-atomic reports, sanitizers, page poison and corruption reports
+# ("pagealloc: ", "memory corruption"), ECC errors and the OOM killer (the
+# guests have memory to spare; a killed test reads as one that did not end).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+KERNEL_BAD_RE='Oops|BUG:|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context|memory corruption|pagealloc: |single bit error|Out of memory|oom-kill'
+
 # help_only "$@": the options of a script that takes -h and nothing else:
 # -h prints the usage and exits 0, anything else exits 2 with it.
 help_only() {

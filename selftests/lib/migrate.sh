@@ -56,7 +56,6 @@ mig_mem() {
 		echo "$1"
 	fi
 }
-MIG_BAD_RE='Oops|BUG:|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context|memory corruption|pagealloc: |single bit error|Out of memory|oom-kill'
 
 _mig_pids=()       # the background qemu_boot jobs
 _mig_qemu_pids=()  # the QEMU processes (their -pidfile)
@@ -205,7 +204,7 @@ mig_field() {
 # and the first one.
 mig_bad() {
 	local n first
-	n=$(tr -d '\r' <"$1" 2>/dev/null | grep -acE "$MIG_BAD_RE")
-	first=$(tr -d '\r' <"$1" 2>/dev/null | grep -aE -m 1 "$MIG_BAD_RE")
+	n=$(tr -d '\r' <"$1" 2>/dev/null | grep -acE "$KERNEL_BAD_RE")
+	first=$(tr -d '\r' <"$1" 2>/dev/null | grep -aE -m 1 "$KERNEL_BAD_RE")
 	echo "${n:-0}${first:+ first: $first}"
 }
