@@ -211,8 +211,8 @@ run_variant() {
 	if [ "$double" = 1 ]; then
 		local qd_line dropped
 		qd_line=$(grep -a '^fpw-double: sync=' "$dir/src.qemu" 2>/dev/null | tail -n 1)
-		dropped=$(sed -n 's/.* total_dropped_pages=\([0-9]*\).*/\1/p' <<<"$qd_line")
-		if [ -z "$dropped" ]; then
+		dropped=$(mig_field "$dir/src.qemu" fpw-double: total_dropped_pages)
+		if [ "$dropped" = n/a ]; then
 			result FAIL "$p:double-drops" "no fpw-double statistics in ${dir#"$TOP"/}/src.qemu"
 		elif [ "$dropped" -eq 0 ]; then
 			result PASS "$p:double-drops" "no write to a hinted page dropped: ${qd_line#fpw-double: }"
