@@ -36,7 +36,8 @@
 #                          the guest with BALLOON_COMPACTION=n: the series'
 #                          objects
 #   gate:build:walker-off  the guest without VIRTIO_BALLOON and
-#                          TEST_FREE_PAGE_WALK, so FREE_PAGE_WALK is off:
+#                          TEST_FREE_PAGE_WALK, so FREE_PAGE_WALK is off
+#                          (VMWARE_BALLOON keeps MEMORY_BALLOON on):
 #                          vmlinux links, mm/free_page_walk.o is not built,
 #                          and a module calling the API through the stubs
 #                          of the header builds with -Werror (the stubs
@@ -1047,13 +1048,20 @@ stub_check() {
 if [ -n "$AM_OK" ] && selected build:walker-off; then
 	start=$SECONDS
 	out=$G/build/walker-off
-	guest_fragment walker-off CONFIG_VIRTIO_BALLOON=n CONFIG_TEST_FREE_PAGE_WALK=n
+	# VMWARE_BALLOON keeps MEMORY_BALLOON and BALLOON_COMPACTION on, as
+	# in the guest: they change vm_event_item.h, which nearly every file
+	# includes, so without it every object would be compiled anew. With
+	# it the preprocessed sources match the first bisect build's (walker
+	# off as well), and ccache has them.
+	guest_fragment walker-off CONFIG_VIRTIO_BALLOON=n CONFIG_TEST_FREE_PAGE_WALK=n \
+		CONFIG_VMWARE_VMCI=y CONFIG_VMWARE_BALLOON=y
 	rm -f "$out/$WALKER_OBJ"
 	rc=0
 	STUBS=0
 	MATRIX_SEED=$BISECT_OUT
 	matrix_build walker-off x86_64 "" allnoconfig "$FRAGMENTS/walker-off.config" \
-		"VIRTIO_BALLOON=n TEST_FREE_PAGE_WALK=n $WALKER=n" vmlinux modules || rc=1
+		"VIRTIO_BALLOON=n TEST_FREE_PAGE_WALK=n $WALKER=n MEMORY_BALLOON=y BALLOON_COMPACTION=y" \
+		vmlinux modules || rc=1
 	if [ "$rc" = 0 ]; then
 		if [ -e "$out/$WALKER_OBJ" ]; then
 			rc=1

@@ -9,7 +9,8 @@
 #
 #   -o NAME      boot .work/build/NAME (default: guest), with its initramfs
 #   -v VARIANTS  comma separated, default:
-#                default,fragmented,churn,page_poison,init_on_free,reporting
+#                default,fragmented,churn,resize,cancel,page_poison,
+#                init_on_free,reporting
 #                  default       free-page-hint=on
 #                  fragmented    ... and the rest of free memory in order-0
 #                                holes between pages the guest checks too
@@ -19,6 +20,15 @@
 #                                written every 10 ms, and 256 KiB more
 #                                mapped, filled and kept every 10 ms
 #                                (fpw.mig_churn=1)
+#                  resize        fragmented, and the balloon target
+#                                lowered by 32 MiB on the source as soon as
+#                                the guest reports its driver holding
+#                                blocks (FPW-MIG-IN-ROUND): a config change
+#                                while the device is in a round (QEMU then
+#                                reads the cmd id as STOP)
+#                  cancel        fragmented, migrate_cancel on that cue,
+#                                then a second migration to a new
+#                                destination
 #                  page_poison   ... and page_poison=1 on the kernel command line
 #                  init_on_free  ... and init_on_free=1
 #                  reporting     free-page-hint=on,free-page-reporting=on
@@ -46,7 +56,9 @@
 # host writes "verify" into the destination guest's second serial port;
 # the guest checks every page, prints the driver's hint statistics, then
 # allocates and touches 90% of its free memory (fresh pages must be zero;
-# page_poison=1 reports free pages that lost their poison).
+# page_poison=1 reports free pages that lost their poison). Before
+# "verify", the destination's balloon takes 16 MiB of the guest: a config
+# change after DONE, which must not count DONE again.
 #
 # Results (selftests/lib/results.sh), per variant V:
 #   migration:V:migrate        query-migrate reached "completed"; the
@@ -58,7 +70,9 @@
 #   migration:V:hinting        default, fragmented, churn, reporting: bit 3
 #                              (VIRTIO_BALLOON_F_FREE_PAGE_HINT) negotiated,
 #                              pages_total > 0, at least one complete or
-#                              stopped round, DONE seen, held_bytes and
+#                              stopped round, DONE seen once per migration
+#                              (cancel: twice) although the config changed
+#                              after it, held_bytes and
 #                              released_early_blocks 0 after it, and
 #                              blocks below order 10 hinted in some round
 #                              (fragmented, churn: order-0 blocks); the
@@ -68,6 +82,13 @@
 #                              (these read the statistics and the policy of
 #                              this series' driver: a stock kernel fails
 #                              them)
+#   migration:V:balloon        the destination's balloon took its 16 MiB
+#                              after the migration (resize: and the
+#                              source's 32 MiB before)
+#   migration:V:disturbed      resize, cancel: the QMP command ran while the
+#                              migration was active, after the guest
+#                              reported a round holding blocks; cancel: the
+#                              first migration ended "cancelled"
 #   migration:V:after-alloc    touching most free memory after the
 #                              migration found only zeroed fresh pages
 #   migration:V:console-clean  no oops, BUG, WARNING, Call Trace, "memory
@@ -99,7 +120,7 @@ set -u -o pipefail
 . "$TOP/selftests/lib/migrate.sh"
 
 name=guest
-variants=default,fragmented,churn,page_poison,init_on_free,reporting
+variants=default,fragmented,churn,resize,cancel,page_poison,init_on_free,reporting
 corrupt=${FPW_MIG_CORRUPT:-0}
 double=0
 prefix=
@@ -154,12 +175,30 @@ frame() {
 	tr -d '\r' <"$1" | awk -v n="$2" '$1 == "FPW-BEGIN" && $2 == n { on = 1; next } $1 == "FPW-END" && $2 == n { on = 0 } on'
 }
 
+# The guest's balloon target for the resize variant: 32 MiB below its RAM.
+RESIZE_MIB=32
+AFTER_BALLOON_MIB=16
+
 run_variant() {
 	local v=$1 cmdline="" opts=$FPW_BALLOON_OPTS_DEFAULT dir p rel
+	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1
 	case $v in
 	default) ;;
 	fragmented) cmdline=fpw.mig_frag=1 ;;
 	churn) cmdline="fpw.mig_frag=1 fpw.mig_churn=1" ;;
+	resize)
+		cmdline=fpw.mig_frag=1
+		trig_re='^FPW-MIG-IN-ROUND '
+		trig_cmd=balloon
+		trig_args="{\"value\": $(( $(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20) ))}"
+		;;
+	cancel)
+		cmdline=fpw.mig_frag=1
+		trig_re='^FPW-MIG-IN-ROUND '
+		trig_cmd=migrate_cancel
+		cancel_first=1
+		dones=2
+		;;
 	page_poison) cmdline=page_poison=1 ;;
 	init_on_free) cmdline=init_on_free=1 ;;
 	reporting) opts="free-page-hint=on,free-page-reporting=on,iothread=io0" ;;
@@ -174,7 +213,9 @@ run_variant() {
 	p=${prefix}migration:$v
 	info "migration $v: ${kernel#"$TOP"/}, -m ${GUEST_MEM}, balloon $opts${cmdline:+, cmdline:$cmdline} (files: $rel)"
 	local start=$SECONDS
-	FPW_BALLOON_OPTS=$opts mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
+	FPW_BALLOON_OPTS=$opts MIG_TRIGGER_RE=$trig_re MIG_TRIGGER_CMD=$trig_cmd MIG_TRIGGER_ARGS=$trig_args \
+		MIG_CANCEL_FIRST=$cancel_first MIG_AFTER_BALLOON_MIB=$AFTER_BALLOON_MIB \
+		mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
 	info "migration $v: done in $((SECONDS - start)) s${MIG_ERR:+: $MIG_ERR}"
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
 
@@ -266,7 +307,10 @@ run_variant() {
 		# The destination must have ended the round and seen DONE: a
 		# round left waiting on the ring across the switch-over must
 		# not stay asleep there.
-		[ "${done_r:-0}" -ge 1 ] 2>/dev/null || why+=("DONE not seen on the destination (done_received ${done_r:-n/a})")
+		# Exactly once per migration: the balloon's config change after
+		# it (migration:V:balloon) must not count DONE again.
+		[ "${done_r:-x}" = "$dones" ] ||
+			why+=("done_received ${done_r:-n/a} on the destination, not $dones (one per migration)")
 		# After DONE nothing is held, and no block went back while the
 		# device could still read its buffer.
 		[ "${held:-x}" = 0 ] || why+=("held_bytes ${held:-n/a} after DONE")
@@ -288,6 +332,39 @@ run_variant() {
 		fi
 		;;
 	esac
+
+	# 3b. The balloon after the migration, and the disturbance.
+	local bt=$dir/balloon.txt b_before b_target b_actual
+	b_before=$(mig_kv "$bt" balloon_before)
+	b_target=$(mig_kv "$bt" balloon_target)
+	b_actual=$(mig_kv "$bt" balloon_actual)
+	local bdetail
+	bdetail="before=$b_before target=$b_target actual=$b_actual in $(mig_kv "$bt" balloon_ms) ms"
+	if [ ! -f "$bt" ] || [ "$b_actual" = n/a ]; then
+		result FAIL "$p:balloon" "no balloon figures after the migration (${bt#"$TOP"/})"
+	elif [ "$b_actual" -gt "$b_target" ]; then
+		result FAIL "$p:balloon" "the destination guest did not give the balloon its ${AFTER_BALLOON_MIB} MiB: $bdetail"
+	elif [ "$v" = resize ] &&
+		[ "$b_before" -gt $(( $(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20) )) ]; then
+		result FAIL "$p:balloon" "the resize during the migration did not take effect: $bdetail"
+	else
+		result PASS "$p:balloon" "$bdetail"
+	fi
+	if [ -n "$trig_cmd" ]; then
+		local tf=$mt
+		[ -z "$cancel_first" ] || tf=$dir/migrate-cancel.txt
+		local tdetail
+		tdetail="$(mig_kv "$tf" trigger) at $(mig_kv "$tf" trigger_ms) ms into the migration (status $(mig_kv "$tf" trigger_status)), cue: $(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW-MIG-IN-ROUND ')"
+		if [ "$(mig_kv "$tf" trigger)" != "$trig_cmd" ] || [ "$(mig_kv "$tf" trigger_status)" != active ]; then
+			result FAIL "$p:disturbed" "$trig_cmd did not run during the migration: $tdetail"
+		elif [ "$(mig_kv "$tf" trigger_error)" != n/a ]; then
+			result FAIL "$p:disturbed" "$trig_cmd failed: $(mig_kv "$tf" trigger_error)"
+		elif [ -n "$cancel_first" ] && [ "$(mig_kv "$tf" status)" != cancelled ]; then
+			result FAIL "$p:disturbed" "the first migration ended $(mig_kv "$tf" status), not cancelled: $tdetail"
+		else
+			result PASS "$p:disturbed" "$tdetail${cancel_first:+; first migration cancelled, second to a new destination}"
+		fi
+	fi
 
 	# 4. Allocating most of free memory after the migration.
 	line=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a 'FPW-RESULT migration-after-alloc ' | tail -n 1)

@@ -46,6 +46,7 @@
  *   -s FILE  free page hint statistics of the patched virtio_balloon
  *            (default: the first /sys/kernel/debug/virtio_balloon/<dev>/
  *            free_page_hint); polled every 100 ms to record each round
+ *            (verify: every 20 ms until a round was seen holding blocks)
  *   -t SEC   give up waiting for the final command after SEC s (900)
  *
  * Console lines (stdout, one line each, for the host to parse):
@@ -53,7 +54,9 @@
  *   FPW-MIG-START memtotal_kb=N memfree_kb=N used_kb=N   ("start" received)
  *   FPW-MIG-BUDDYINFO <zone> c0 ... c10
  *   FPW-MIG-VMSTAT when=ready|start|report name=value ...
- *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N buffers=N blocks=c0,...,c10
+ *   FPW-MIG-IN-ROUND held_bytes=N rounds=N   (verify: the driver first seen
+ *                                             holding blocks, once)
+ *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N ranges=N buffers=N blocks=c0,...,c10
  *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N ...
  *   FPW-MIG-BUSY mib=N seconds=S mib_per_s=R
  *   FPW-MIG-END mode=M
@@ -264,7 +267,7 @@ static void print_vmstat(const char *when)
 }
 
 struct round {
-	unsigned long long cmd_id, time_us, pages, buffers, blocks[NR_ORDERS];
+	unsigned long long cmd_id, time_us, pages, ranges, buffers, blocks[NR_ORDERS];
 	char end[16];
 };
 
@@ -278,6 +281,8 @@ struct hintstats {
 	struct round seen[MAX_ROUNDS];
 	int nseen, dropped;
 	unsigned long long missed;
+	unsigned long long held;	/* held_bytes at the last read */
+	int in_round_shown;		/* FPW-MIG-IN-ROUND printed */
 };
 
 static int hint_read(struct hintstats *hs, unsigned long long *rounds,
@@ -318,8 +323,12 @@ static int hint_read(struct hintstats *hs, unsigned long long *rounds,
 			last->time_us = v;
 		else if (sscanf(line, "last_pages: %llu", &v) == 1)
 			last->pages = v;
+		else if (sscanf(line, "last_ranges: %llu", &v) == 1)
+			last->ranges = v;
 		else if (sscanf(line, "last_buffers: %llu", &v) == 1)
 			last->buffers = v;
+		else if (sscanf(line, "held_bytes: %llu", &v) == 1)
+			hs->held = v;
 		else if (sscanf(line, "last_end: %15s", last->end) == 1)
 			;
 		else if (!strncmp(line, "last_blocks_by_order:", 21)) {
@@ -358,7 +367,11 @@ static void hint_init(struct hintstats *hs, const char *path)
 	}
 }
 
-/* Record the round that ended since the last poll, if any */
+/*
+ * Record the round that ended since the last poll, if any. The first time
+ * the driver holds blocks (a round is walking), say so once: the host's
+ * cue to disturb a round in progress.
+ */
 static void hint_poll(struct hintstats *hs)
 {
 	unsigned long long rounds;
@@ -366,6 +379,11 @@ static void hint_poll(struct hintstats *hs)
 
 	if (!hs->present || hint_read(hs, &rounds, &last))
 		return;
+	if (hs->held && !hs->in_round_shown) {
+		printf("FPW-MIG-IN-ROUND held_bytes=%llu rounds=%llu\n", hs->held, rounds);
+		fflush(stdout);
+		hs->in_round_shown = 1;
+	}
 	if (rounds == hs->rounds)
 		return;
 	hs->missed += rounds - hs->rounds - 1;
@@ -391,8 +409,8 @@ static void hint_print(struct hintstats *hs)
 	for (i = 0; i < hs->nseen; i++) {
 		struct round *r = &hs->seen[i];
 
-		printf("FPW-MIG-ROUND n=%d cmd_id=%llu end=%s time_us=%llu pages=%llu buffers=%llu blocks=",
-		       i, r->cmd_id, r->end, r->time_us, r->pages, r->buffers);
+		printf("FPW-MIG-ROUND n=%d cmd_id=%llu end=%s time_us=%llu pages=%llu ranges=%llu buffers=%llu blocks=",
+		       i, r->cmd_id, r->end, r->time_us, r->pages, r->ranges, r->buffers);
 		for (o = 0; o < NR_ORDERS; o++)
 			printf("%s%llu", o ? "," : "", r->blocks[o]);
 		printf("\n");
@@ -809,7 +827,8 @@ static int do_verify(int argc, char **argv)
 			slot_renew(&r, rnd(&r) % nslots);
 		if (growing)
 			grow_one(&r);
-		if (now() - last_poll > 0.1) {
+		/* Every 20 ms until a round was seen walking, then 100 ms. */
+		if (now() - last_poll > (hs.in_round_shown ? 0.1 : 0.02)) {
 			hint_poll(&hs);
 			last_poll = now();
 		}

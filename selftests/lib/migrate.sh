@@ -14,13 +14,25 @@
 #   2. writes "start" into the source's ttyS1 (once the migration is past
 #      its setup with MIG_START_AFTER_SETUP set, else before it begins),
 #   3. migrates over 127.0.0.1 (selftests/lib/qmp.py migrate),
-#   4. writes END_CMD ("verify" or "report") into the destination's ttyS1,
-#   5. waits for the guest to power off on the destination and quits the
+#   4. with MIG_AFTER_BALLOON_MIB set, shrinks the destination guest by
+#      that many MiB through the balloon (qmp.py balloon) and waits for it,
+#   5. writes END_CMD ("verify" or "report") into the destination's ttyS1,
+#   6. waits for the guest to power off on the destination and quits the
 #      source.
+# With MIG_TRIGGER_RE set, step 3 runs the QMP command MIG_TRIGGER_CMD
+# (arguments MIG_TRIGGER_ARGS, JSON) on the source once the migration is
+# active and the source console has a line matching MIG_TRIGGER_RE. With
+# MIG_CANCEL_FIRST set as well, that command is migrate_cancel: the first
+# migration must end "cancelled", its destination is stopped, and step 3
+# runs again, without the trigger, to a new destination.
 # Every step has a time limit. Files in DIR (emptied first):
 #   src.log, dst.log      the guest consoles (serial ttyS0) of each QEMU
 #   src.qemu, dst.qemu    QEMU's own output
 #   migrate.txt           qmp.py migrate's key=value lines
+#   migrate-cancel.txt, dst0.log, dst0.qemu
+#                         MIG_CANCEL_FIRST: the cancelled migration and its
+#                         destination
+#   balloon.txt           qmp.py balloon's key=value lines
 #   *.qmp, *.cmd          the sockets
 # Returns 0 when the migration completed and the destination guest powered
 # off by itself; otherwise non-zero with the reason in MIG_ERR.
@@ -55,6 +67,16 @@ mig_mem() {
 	else
 		echo "$1"
 	fi
+}
+
+# mem_bytes SIZE: QEMU's -m SIZE (MiB, or with a k, M or G suffix) in bytes.
+mem_bytes() {
+	case $1 in
+	*[kK]) echo $((${1%?} << 10)) ;;
+	*[mM]) echo $((${1%?} << 20)) ;;
+	*[gG]) echo $((${1%?} << 30)) ;;
+	*) echo $(($1 << 20)) ;;
+	esac
 }
 
 _mig_pids=()       # the background qemu_boot jobs
@@ -141,13 +163,16 @@ mig_run() {
 		-serial chardev:fpwcmd 2>"$dir/src.qemu" &
 	src_pid=$!
 	_mig_pids+=("$src_pid")
-	# shellcheck disable=SC2054
-	qemu_boot "${common[@]}" -l "$dir/dst.log" -- \
-		-qmp "unix:$dir/dst.qmp,server=on,wait=off" -pidfile "$dir/dst.pid" \
-		-chardev "socket,id=fpwcmd,path=$dir/dst.cmd,server=on,wait=off" \
-		-serial chardev:fpwcmd -incoming "tcp:127.0.0.1:$port" 2>"$dir/dst.qemu" &
-	dst_pid=$!
-	_mig_pids+=("$dst_pid")
+	_mig_start_dst() {
+		# shellcheck disable=SC2054
+		qemu_boot "${common[@]}" -l "$dir/dst.log" -- \
+			-qmp "unix:$dir/dst.qmp,server=on,wait=off" -pidfile "$dir/dst.pid" \
+			-chardev "socket,id=fpwcmd,path=$dir/dst.cmd,server=on,wait=off" \
+			-serial chardev:fpwcmd -incoming "tcp:127.0.0.1:$port" 2>"$dir/dst.qemu" &
+		dst_pid=$!
+		_mig_pids+=("$dst_pid")
+	}
+	_mig_start_dst
 
 	if ! _mig_wait_re "$dir/src.log" 'FPW-MIG-READY' "${MIG_READY_TIMEOUT:-300}" "$src_pid"; then
 		MIG_ERR="the source guest did not get ready (no FPW-MIG-READY within ${MIG_READY_TIMEOUT:-300} s)"
@@ -165,15 +190,55 @@ mig_run() {
 	else
 		python3 "$MIG_QMP" send "$dir/src.cmd" start >/dev/null 2>>"$dir/src.qemu"
 	fi
+	local trigger=()
+	[ -z "${MIG_TRIGGER_RE:-}" ] ||
+		trigger=(--when-console "$dir/src.log" "$MIG_TRIGGER_RE" "${MIG_TRIGGER_CMD:?}" "${MIG_TRIGGER_ARGS:-"{}"}")
+	local mig=(timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp"
+		"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}"
+		--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}")
+	if [ -n "${MIG_CANCEL_FIRST:-}" ]; then
+		"${mig[@]}" ${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$dir/migrate-cancel.txt" 2>&1
+		onactive=()
+		trigger=()
+		if [ "$(mig_kv "$dir/migrate-cancel.txt" status)" != cancelled ]; then
+			MIG_ERR="the first migration was to be cancelled: $(grep -E '^(status|error|trigger)=' "$dir/migrate-cancel.txt" | tr '\n' ' ')"
+			mig_cleanup
+			return 1
+		fi
+		# The cancelled destination exits by itself (its stream broke).
+		timeout 10 python3 "$MIG_QMP" quit "$dir/dst.qmp" >/dev/null 2>&1
+		if ! _mig_wait_exit "$dst_pid" 30; then
+			MIG_ERR="the cancelled migration's destination did not exit"
+			mig_cleanup
+			return 1
+		fi
+		for f in dst.log dst.qemu; do mv "$dir/$f" "$dir/${f/dst/dst0}"; done
+		rm -f "$dir/dst.pid" "$dir/dst.qmp" "$dir/dst.cmd"
+		port=$(python3 "$MIG_QMP" free-port) || {
+			MIG_ERR="no free TCP port"
+			mig_cleanup
+			return 1
+		}
+		_mig_start_dst
+		pid=
+		for _ in $(seq 100); do
+			pid=$(cat "$dir/dst.pid" 2>/dev/null) && [ -n "$pid" ] && [ -S "$dir/dst.qmp" ] && break
+			sleep 0.1
+		done
+		[ -n "$pid" ] && _mig_qemu_pids+=("$pid")
+		mig=(timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp"
+			"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}"
+			--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}")
+	fi
 	rc=0
-	timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp" \
-		"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
-		--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}" \
-		${onactive[@]+"${onactive[@]}"} >"$dir/migrate.txt" 2>&1 || rc=$?
+	"${mig[@]}" ${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$dir/migrate.txt" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		MIG_ERR="migration did not complete: $(grep -E '^(status|error)=' "$dir/migrate.txt" | tr '\n' ' ')"
 		mig_cleanup
 		return 1
+	fi
+	if [ -n "${MIG_AFTER_BALLOON_MIB:-}" ]; then
+		python3 "$MIG_QMP" balloon "$dir/dst.qmp" "$MIG_AFTER_BALLOON_MIB" >"$dir/balloon.txt" 2>&1
 	fi
 	python3 "$MIG_QMP" send "$dir/dst.cmd" "$end_cmd" >/dev/null 2>>"$dir/dst.qemu"
 	if ! _mig_wait_exit "$dst_pid" "${MIG_FINISH_TIMEOUT:-300}"; then

@@ -8,11 +8,22 @@
   qmp.py migrate SRC_SOCK DST_SOCK URI [--timeout S] [--bandwidth B/s]
                  [--downtime MS] [--cap NAME=on|off ...]
                  [--on-active PATH TEXT]
+                 [--when-console LOG REGEX NAME JSON_ARGS]
                                      migrate SRC to DST and print the
                                      outcome as key=value lines;
                                      --on-active writes TEXT into the unix
                                      socket PATH (as send does) once the
-                                     migration is past its setup
+                                     migration is past its setup;
+                                     --when-console runs the QMP command
+                                     NAME on SRC once the migration is past
+                                     its setup and the file LOG (a guest
+                                     console) has a line matching REGEX
+  qmp.py balloon SOCK MIB [--timeout S]
+                                     shrink the guest by MIB MiB (balloon
+                                     target = actual - MIB) and wait until
+                                     the guest gave them; prints
+                                     balloon_before, balloon_target,
+                                     balloon_actual and balloon_ms
   qmp.py send PATH TEXT              connect to the unix socket PATH (a
                                      chardev, e.g. a guest serial port),
                                      write TEXT and a newline
@@ -30,10 +41,15 @@ migrate prints (one key=value per line, missing values as n/a):
   normal_bytes, duplicate_pages (zero pages sent as a flag),
   dirty_sync_count, mbps, precopy_bytes, downtime_bytes, pages_per_second
   dst_status       the destination's run state afterwards
+  trigger          with --when-console: the command run, or "not run"
+  trigger_status   the migration's status just before it ran
+  trigger_ms       ms from the end of the setup to the command
+  trigger_error    the command's error, when it failed
 """
 
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -161,10 +177,17 @@ def cmd_migrate(argv):
     caps = {}
     pos = []
     on_active = None
+    trigger = None
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a == "--on-active":
+        if a == "--when-console":
+            if i + 4 >= len(argv):
+                usage()
+            trigger = (argv[i + 1], re.compile(argv[i + 2]), argv[i + 3],
+                       json.loads(argv[i + 4]))
+            i += 5
+        elif a == "--on-active":
             if i + 2 >= len(argv):
                 usage()
             on_active = (argv[i + 1], argv[i + 2])
@@ -200,12 +223,25 @@ def cmd_migrate(argv):
         src.execute("migrate", uri=uri)
         deadline = time.monotonic() + opts["timeout"]
         info = {}
+        active_at = None
+        trig = {"trigger": "not run"} if trigger else {}
         while True:
             info = src.execute("query-migrate")
             st = info.get("status")
+            if st != "setup" and active_at is None:
+                active_at = time.monotonic()
             if on_active and st != "setup":
                 send_line(on_active[0], on_active[1])
                 on_active = None
+            if trigger and st == "active" and console_has(trigger[0], trigger[1]):
+                trig = {"trigger": trigger[2], "trigger_status": st,
+                        "trigger_ms": int((time.monotonic() - active_at) * 1000)}
+                try:
+                    src.execute(trigger[2], **trigger[3])
+                except QMPError as e:
+                    trig["trigger_error"] = str(e).replace("\n", " ")
+                trigger = None
+                continue
             if st in ("completed", "failed", "cancelled"):
                 break
             if time.monotonic() > deadline:
@@ -219,9 +255,11 @@ def cmd_migrate(argv):
                 result["error"] = "not completed within %d s (last status %s)" % (
                     opts["timeout"], st)
                 break
-            time.sleep(0.2)
+            # A pending trigger looks at the console more often.
+            time.sleep(0.02 if trigger else 0.2)
         if result.get("status") != "timeout":
             result = flatten(info)
+        result.update(trig)
         # The destination runs the guest once it has everything.
         dst_status = "n/a"
         if result["status"] == "completed":
@@ -240,6 +278,48 @@ def cmd_migrate(argv):
     for k, v in result.items():
         print("%s=%s" % (k, "n/a" if v is None else v))
     return 0 if result["status"] == "completed" else 1
+
+
+def console_has(path, regex):
+    """Does the file PATH have a line matching REGEX?"""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return any(regex.search(line) for line in text.splitlines())
+
+
+def cmd_balloon(argv):
+    opts = {"timeout": 30.0}
+    if len(argv) == 4 and argv[2] == "--timeout":
+        opts["timeout"] = float(argv[3])
+    elif len(argv) != 2:
+        usage()
+    try:
+        mib = int(argv[1])
+    except ValueError:
+        usage()
+    if mib <= 0:
+        usage()
+    q = QMP(argv[0])
+    try:
+        before = q.execute("query-balloon")["actual"]
+        target = before - (mib << 20)
+        start = time.monotonic()
+        q.execute("balloon", value=target)
+        actual = before
+        while time.monotonic() - start < opts["timeout"]:
+            actual = q.execute("query-balloon")["actual"]
+            if actual <= target:
+                break
+            time.sleep(0.1)
+        ms = int((time.monotonic() - start) * 1000)
+    finally:
+        q.close()
+    print("balloon_before=%d\nballoon_target=%d\nballoon_actual=%d\nballoon_ms=%d"
+          % (before, target, actual, ms))
+    return 0 if actual <= target else 1
 
 
 def send_line(path, text, linger=1.0):
@@ -280,7 +360,8 @@ def main():
     if len(sys.argv) < 2:
         usage()
     cmds = {"cmd": cmd_cmd, "quit": cmd_quit, "migrate": cmd_migrate,
-            "send": cmd_send, "free-port": cmd_free_port}
+            "send": cmd_send, "free-port": cmd_free_port,
+            "balloon": cmd_balloon}
     f = cmds.get(sys.argv[1])
     if not f:
         usage()
