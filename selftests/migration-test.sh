@@ -29,6 +29,10 @@
 #                  cancel        fragmented, migrate_cancel on that cue,
 #                                then a second migration to a new
 #                                destination
+#                  stall         (-d only, not a default) fragmented, on
+#                                the test double with FPW_QEMU_HINT_STALL=200:
+#                                the device stops taking hint buffers after
+#                                200 until the guest resets the queue
 #                  page_poison   ... and page_poison=1 on the kernel command line
 #                  init_on_free  ... and init_on_free=1
 #                  reporting     free-page-hint=on,free-page-reporting=on
@@ -95,6 +99,11 @@
 #                              corruption", "pagealloc: " poison report, OOM
 #                              ... on either console
 #   migration:V:power-off      the guest finished on the destination
+#   migration:V:stall          stall: a round ended "stalled", the driver
+#                              reset the queue (queue_resets >= 1) and the
+#                              double saw the stall and its end; the
+#                              hinting result still requires nothing held
+#                              after DONE
 #   migration:V:double-drops   with -d: the test double dropped no write
 #                              to a hinted page (its own count, on the
 #                              source QEMU's stderr)
@@ -181,7 +190,7 @@ AFTER_BALLOON_MIB=16
 
 run_variant() {
 	local v=$1 cmdline="" opts=$FPW_BALLOON_OPTS_DEFAULT dir p rel
-	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1
+	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall=""
 	case $v in
 	default) ;;
 	fragmented) cmdline=fpw.mig_frag=1 ;;
@@ -191,6 +200,14 @@ run_variant() {
 		trig_re='^FPW-MIG-IN-ROUND '
 		trig_cmd=balloon
 		trig_args="{\"value\": $(( $(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20) ))}"
+		;;
+	stall)
+		cmdline=fpw.mig_frag=1
+		stall=200
+		if [ "$double" != 1 ]; then
+			result FAIL "migration:$v:migrate" "the stall variant needs the QEMU test double (-d)"
+			return
+		fi
 		;;
 	cancel)
 		cmdline=fpw.mig_frag=1
@@ -215,6 +232,7 @@ run_variant() {
 	local start=$SECONDS
 	FPW_BALLOON_OPTS=$opts MIG_TRIGGER_RE=$trig_re MIG_TRIGGER_CMD=$trig_cmd MIG_TRIGGER_ARGS=$trig_args \
 		MIG_CANCEL_FIRST=$cancel_first MIG_AFTER_BALLOON_MIB=$AFTER_BALLOON_MIB \
+		FPW_QEMU_HINT_STALL=$stall \
 		mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
 	info "migration $v: done in $((SECONDS - start)) s${MIG_ERR:+: $MIG_ERR}"
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
@@ -286,7 +304,8 @@ run_variant() {
 	local detail="features=$features"
 	detail+=" pages_total=${pages_total:-n/a} rounds_complete=${rounds_c:-n/a} rounds_stopped=${rounds_s:-n/a}"
 	detail+=" rounds_failed=${rounds_f:-n/a} done_received=${done_r:-n/a} held_bytes=${held:-n/a}"
-	detail+=" released_early_blocks=${early:-n/a} last_blocks_by_order: ${last_blocks:-n/a}"
+	detail+=" released_early_blocks=${early:-n/a} rounds_renotified=$(sed -n 's/^rounds_renotified: //p' <<<"$st")"
+	detail+=" last_blocks_by_order: ${last_blocks:-n/a}"
 	[ -z "$rounds_seen" ] || detail+=" | rounds seen: $rounds_seen"
 	case $v in
 	page_poison | init_on_free)
@@ -363,6 +382,24 @@ run_variant() {
 			result FAIL "$p:disturbed" "the first migration ended $(mig_kv "$tf" status), not cancelled: $tdetail"
 		else
 			result PASS "$p:disturbed" "$tdetail${cancel_first:+; first migration cancelled, second to a new destination}"
+		fi
+	fi
+
+	# 3c. stall: the device stopped, the driver took its buffers back.
+	if [ -n "$stall" ]; then
+		local stalled resets renot sline eline
+		stalled=$(sed -n 's/^rounds_stalled: //p' <<<"$st")
+		resets=$(sed -n 's/^queue_resets: //p' <<<"$st")
+		renot=$(sed -n 's/^rounds_renotified: //p' <<<"$st")
+		sline=$(grep -a -m1 '^fpw-double: stalled after' "$dir/src.qemu" 2>/dev/null)
+		eline=$(grep -a -m1 '^fpw-double: stall ended' "$dir/src.qemu" 2>/dev/null)
+		local sdetail="rounds_stalled=${stalled:-n/a} queue_resets=${resets:-n/a} rounds_renotified=${renot:-n/a} held_bytes=${held:-n/a}"
+		if [ -z "$sline" ]; then
+			result FAIL "$p:stall" "the double never stalled (no 'fpw-double: stalled after' in ${dir#"$TOP"/}/src.qemu): $sdetail"
+		elif [ "${stalled:-0}" -lt 1 ] 2>/dev/null || [ "${resets:-0}" -lt 1 ] 2>/dev/null || [ -z "$eline" ]; then
+			result FAIL "$p:stall" "the driver did not take the buffers back with a queue reset (${eline:-no stall end on the double}): $sdetail"
+		else
+			result PASS "$p:stall" "${sline#fpw-double: }; ${eline#fpw-double: }; $sdetail"
 		fi
 	fi
 

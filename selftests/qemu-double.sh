@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the QEMU test double: Debian's own QEMU 7.2 (the source of the
-# installed qemu-system-x86) with selftests/qemu-double/hint-drops-writes.patch,
-# whose free page hints, when FPW_QEMU_HINT_DROPS_WRITES=1 is in QEMU's
-# environment, drop the guest writes made to the hinted pages since the last
-# dirty sync, as KVM_CLEAR_DIRTY_LOG does on a KVM host (see the patch's
-# header for what it emulates and what not). Without the variable the binary
-# behaves as stock.
+# installed qemu-system-x86) with the patches of selftests/qemu-double/, in
+# this order (each patch's header says what it emulates and what not):
+#   hint-drops-writes.patch  with FPW_QEMU_HINT_DROPS_WRITES=1 in QEMU's
+#                            environment, free page hints drop the guest
+#                            writes made to the hinted pages since the last
+#                            dirty sync, as KVM_CLEAR_DIRTY_LOG does on a
+#                            KVM host
+#   hint-stall.patch         with FPW_QEMU_HINT_STALL=N, the free page
+#                            virtqueue stops taking buffers after the first
+#                            N until the guest resets that queue
+# Without the variables the binary behaves as stock.
 #
 #   selftests/qemu-double.sh [-f] [-j JOBS]
 #
@@ -24,12 +29,12 @@
 #      "Types: deb-src", runs apt-get update and says so. Any other failure
 #      is an error.
 #   2. dpkg-source -x (Debian's patches applied) into .work/qemu-double/src,
-#      then the patch.
+#      then the patches.
 #   3. configure (x86_64-softmmu only, no docs, no GUI, no tools,
 #      --disable-werror, ccache when installed, Debian's firmware path) and
 #      ninja in .work/qemu-double/build.
 # The build is skipped when .work/qemu-double/stamp holds the same hash of
-# the source version, the .dsc, the patch and the configure flags.
+# the source version, the .dsc, the patches and the configure flags.
 # Build dependencies are installed with apt-get when missing. Logs:
 # .work/qemu-double/*.log.
 #
@@ -63,8 +68,10 @@ esac
 	jobs=2
 }
 
-patch_file=$TOP/selftests/qemu-double/hint-drops-writes.patch
-[ -f "$patch_file" ] || die "no ${patch_file#"$TOP"/}"
+patch_files=("$TOP/selftests/qemu-double/hint-drops-writes.patch" "$TOP/selftests/qemu-double/hint-stall.patch")
+for patch_file in "${patch_files[@]}"; do
+	[ -f "$patch_file" ] || die "no ${patch_file#"$TOP"/}"
+done
 cache=$WORK/cache/qemu-src
 out=$WORK/qemu-double
 src=$out/src
@@ -192,7 +199,9 @@ hash=$( {
 	echo "version $version"
 	echo "PYTHON=$PYTHON"
 	sha256sum <"$dsc"
-	sha256sum <"$patch_file"
+	for patch_file in "${patch_files[@]}"; do
+		sha256sum <"$patch_file"
+	done
 	printf '%s\n' "${conf[@]}"
 } | sha256sum | cut -d' ' -f1)
 
@@ -202,15 +211,17 @@ if [ "$force" = 0 ] && [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash
 	exit 0
 fi
 
-rm -f "$stamp"
+rm -f "$stamp" "$out/patch.log"
 start=$SECONDS
 info "extracting $(basename "$dsc") (dpkg-source -x) into ${src#"$TOP"/}"
 rm -rf "$src" "$build"
 dpkg-source -x "$dsc" "$src" >"$out/extract.log" 2>&1 ||
 	{ tail -n 20 "$out/extract.log" >&2; die "dpkg-source -x $dsc failed (log: ${out#"$TOP"/}/extract.log)"; }
-info "applying ${patch_file#"$TOP"/}"
-patch -d "$src" -p1 --forward --batch <"$patch_file" >"$out/patch.log" 2>&1 ||
-	{ cat "$out/patch.log" >&2; die "${patch_file#"$TOP"/} does not apply to QEMU $version"; }
+for patch_file in "${patch_files[@]}"; do
+	info "applying ${patch_file#"$TOP"/}"
+	patch -d "$src" -p1 --forward --batch <"$patch_file" >>"$out/patch.log" 2>&1 ||
+		{ cat "$out/patch.log" >&2; die "${patch_file#"$TOP"/} does not apply to QEMU $version"; }
+done
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
@@ -230,6 +241,7 @@ install -D -m 755 "$build/qemu-system-x86_64" "$bin"
 "$bin" --version >"$out/version.txt" 2>&1 || die "${bin#"$TOP"/} --version failed: $(cat "$out/version.txt")"
 grep -q "fpw hint-drops-writes double" "$out/version.txt" || die "${bin#"$TOP"/} --version does not name the double"
 grep -aq FPW_QEMU_HINT_DROPS_WRITES "$bin" || die "${bin#"$TOP"/} lacks the patch (no FPW_QEMU_HINT_DROPS_WRITES in it)"
+grep -aq FPW_QEMU_HINT_STALL "$bin" || die "${bin#"$TOP"/} lacks hint-stall.patch (no FPW_QEMU_HINT_STALL in it)"
 "$bin" -device virtio-balloon-pci,help 2>&1 | grep -q free-page-hint ||
 	die "${bin#"$TOP"/} has no virtio-balloon-pci with free-page-hint"
 FPW_QEMU_HINT_DROPS_WRITES=1 "$bin" --version 2>&1 >/dev/null | grep -q '^fpw-double: FPW_QEMU_HINT_DROPS_WRITES=1' ||

@@ -309,7 +309,8 @@ static int hint_read(struct hintstats *hs, unsigned long long *rounds,
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line, "rounds_complete: %llu", &v) == 1 ||
 		    sscanf(line, "rounds_stopped: %llu", &v) == 1 ||
-		    sscanf(line, "rounds_failed: %llu", &v) == 1)
+		    sscanf(line, "rounds_failed: %llu", &v) == 1 ||
+		    sscanf(line, "rounds_stalled: %llu", &v) == 1)
 			*rounds += v;
 		else if (sscanf(line, "pages_total: %llu", &v) == 1)
 			hs->pages_total = v;
