@@ -11,7 +11,7 @@
 #                            KVM host
 #   hint-stall.patch         with FPW_QEMU_HINT_STALL=N, the free page
 #                            virtqueue stops taking buffers after the first
-#                            N until the guest resets that queue
+#                            N, for good
 # Without the variables the binary behaves as stock.
 #
 #   selftests/qemu-double.sh [-f] [-j JOBS]
