@@ -194,6 +194,7 @@ frame() {
 
 # The guest's balloon target for the resize variant: 32 MiB below its RAM.
 RESIZE_MIB=32
+RESIZE_TARGET=$(($(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20)))
 AFTER_BALLOON_MIB=16
 
 run_variant() {
@@ -207,7 +208,7 @@ run_variant() {
 		cmdline=fpw.mig_frag=1
 		trig_re='^FPW-MIG-IN-ROUND '
 		trig_cmd=balloon
-		trig_args="{\"value\": $(( $(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20) ))}"
+		trig_args="{\"value\": $RESIZE_TARGET}"
 		;;
 	stall)
 		cmdline=fpw.mig_frag=1
@@ -295,7 +296,7 @@ run_variant() {
 	bit=$(mig_field "$src" FPW-MIG-FEATURES free_page_hint)
 	hint=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-HINT ' | tail -n 1)
 	st=$(frame "$dst" hint-stats-after 2>/dev/null)
-	local pages_total rounds_c rounds_s rounds_f last_blocks below seen done_r held early
+	local pages_total rounds_c rounds_s rounds_f rounds_x last_blocks below seen done_r held early
 	pages_total=$(sed -n 's/^pages_total: //p' <<<"$st")
 	held=$(sed -n 's/^held_bytes: //p' <<<"$st")
 	early=$(sed -n 's/^released_early_blocks: //p' <<<"$st")
@@ -303,6 +304,7 @@ run_variant() {
 	rounds_c=$(sed -n 's/^rounds_complete: //p' <<<"$st")
 	rounds_s=$(sed -n 's/^rounds_stopped: //p' <<<"$st")
 	rounds_f=$(sed -n 's/^rounds_failed: //p' <<<"$st")
+	rounds_x=$(sed -n 's/^rounds_stalled: //p' <<<"$st")
 	last_blocks=$(sed -n 's/^last_blocks_by_order: //p' <<<"$st")
 	# Blocks below order 10 in the last round, or in any round fpwmem saw.
 	below=$(awk '{ s = 0; for (i = 1; i < NF; i++) s += $i; print s }' <<<"${last_blocks:-0}")
@@ -333,8 +335,6 @@ run_variant() {
 		[ "${pages_total:-0}" -gt 0 ] 2>/dev/null || why+=("pages_total is ${pages_total:-n/a}")
 		# stall: the stalled round counts; elsewhere a round must end
 		# by the protocol, and none may stall on stock QEMU.
-		local rounds_x
-		rounds_x=$(sed -n 's/^rounds_stalled: //p' <<<"$st")
 		if [ "$v" = stall ]; then
 			[ $((${rounds_c:-0} + ${rounds_s:-0} + ${rounds_x:-0})) -ge 1 ] 2>/dev/null ||
 				why+=("no complete, stopped or stalled round")
@@ -382,8 +382,7 @@ run_variant() {
 		result FAIL "$p:balloon" "no balloon figures after the migration (${bt#"$TOP"/})"
 	elif [ "$b_actual" -gt "$b_target" ]; then
 		result FAIL "$p:balloon" "the destination guest did not give the balloon its ${AFTER_BALLOON_MIB} MiB: $bdetail"
-	elif [ "$v" = resize ] &&
-		[ "$b_before" -gt $(( $(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20) )) ]; then
+	elif [ "$v" = resize ] && [ "$b_before" -gt "$RESIZE_TARGET" ]; then
 		result FAIL "$p:balloon" "the resize during the migration did not take effect: $bdetail"
 	else
 		result PASS "$p:balloon" "$bdetail"
@@ -406,8 +405,7 @@ run_variant() {
 
 	# 3c. stall: the device stopped, the driver took its buffers back.
 	if [ -n "$stall" ]; then
-		local stalled renot sline
-		stalled=$(sed -n 's/^rounds_stalled: //p' <<<"$st")
+		local stalled=$rounds_x renot sline
 		renot=$(sed -n 's/^rounds_renotified: //p' <<<"$st")
 		sline=$(grep -a -m1 '^fpw-double: stalled after' "$dir/src.qemu" 2>/dev/null)
 		local sdetail="rounds_stalled=${stalled:-n/a} rounds_renotified=${renot:-n/a} held_bytes=${held:-n/a}"

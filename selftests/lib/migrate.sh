@@ -193,11 +193,16 @@ mig_run() {
 	local trigger=()
 	[ -z "${MIG_TRIGGER_RE:-}" ] ||
 		trigger=(--when-console "$dir/src.log" "$MIG_TRIGGER_RE" "${MIG_TRIGGER_CMD:?}" "${MIG_TRIGGER_ARGS:-"{}"}")
-	local mig=(timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp"
-		"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}"
-		--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}")
+	# _mig_migrate OUT: migrate to the destination on $port, with the
+	# on-active and trigger options in effect; qmp.py's lines in OUT.
+	_mig_migrate() {
+		timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp" \
+			"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
+			--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}" \
+			${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$1" 2>&1
+	}
 	if [ -n "${MIG_CANCEL_FIRST:-}" ]; then
-		"${mig[@]}" ${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$dir/migrate-cancel.txt" 2>&1
+		_mig_migrate "$dir/migrate-cancel.txt"
 		onactive=()
 		trigger=()
 		if [ "$(mig_kv "$dir/migrate-cancel.txt" status)" != cancelled ]; then
@@ -226,12 +231,9 @@ mig_run() {
 			sleep 0.1
 		done
 		[ -n "$pid" ] && _mig_qemu_pids+=("$pid")
-		mig=(timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp"
-			"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}"
-			--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}")
 	fi
 	rc=0
-	"${mig[@]}" ${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$dir/migrate.txt" 2>&1 || rc=$?
+	_mig_migrate "$dir/migrate.txt" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		MIG_ERR="migration did not complete: $(grep -E '^(status|error)=' "$dir/migrate.txt" | tr '\n' ' ')"
 		mig_cleanup

@@ -291,9 +291,9 @@ def console_has(path, regex):
 
 
 def cmd_balloon(argv):
-    opts = {"timeout": 30.0}
+    timeout = 30.0
     if len(argv) == 4 and argv[2] == "--timeout":
-        opts["timeout"] = float(argv[3])
+        timeout = float(argv[3])
     elif len(argv) != 2:
         usage()
     try:
@@ -309,7 +309,7 @@ def cmd_balloon(argv):
         start = time.monotonic()
         q.execute("balloon", value=target)
         actual = before
-        while time.monotonic() - start < opts["timeout"]:
+        while time.monotonic() - start < timeout:
             actual = q.execute("query-balloon")["actual"]
             if actual <= target:
                 break
