@@ -34,8 +34,8 @@
 #   -k KERNELS    comma separated (default patched,stock,hint-off):
 #                   patched   .work/build/guest (this series),
 #                             free-page-hint=on
-#                   stock     .work/build/stock: the same 6.12.117 at tag
-#                             base, same config, free-page-hint=on. Built
+#                   stock     .work/build/stock: the same kernel at tag
+#                             base (Debian's 6.12.y), same config, free-page-hint=on. Built
 #                             when missing, from a git worktree of
 #                             .work/linux at base in .work/linux-base
 #                   hint-off  .work/build/guest with free-page-hint=off
@@ -388,6 +388,9 @@ accel_desc=${FPW_ACCEL:-tcg}
 [ "$accel_desc" != tcg ] || accel_desc+=" (multi-threaded, 1 host thread per vCPU)"
 ksha=$(git -C "$WORK/linux" rev-parse --short series 2>/dev/null || echo n/a)
 bsha=$(git -C "$WORK/linux" rev-parse --short base 2>/dev/null || echo n/a)
+# The base's kernel version, from its top-level Makefile.
+bver=$(git -C "$WORK/linux" show base:Makefile 2>/dev/null |
+	awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 } $1 == "SUBLEVEL" { s = $2 } END { if (v != "") print v "." p "." s; else print "n/a" }')
 memx=$(mig_mem 1024)
 if [ "$minorder" = 1 ]; then
 	md=$outdir/min-order.md
@@ -434,7 +437,7 @@ le() {
 	echo "| guest | $GUEST_CPUS vCPUs, -m $memx for 1 GiB (see notes), balloon with iothread |"
 	echo "| migration | tcp 127.0.0.1, max-bandwidth $((MIG_BANDWIDTH / 1048576)) MiB/s (-capped scenarios: $((CAPPED_BANDWIDTH / 1048576)) MiB/s), downtime-limit $MIG_DOWNTIME ms, precopy, no capabilities |"
 	echo "| patched | .work/build/guest, series $ksha, free-page-hint=on |"
-	echo "| stock | .work/build/stock, tag base $bsha (6.12.117, same config), free-page-hint=on |"
+	echo "| stock | .work/build/stock, tag base $bsha ($bver, same config), free-page-hint=on |"
 	echo "| hint-off | .work/build/guest, free-page-hint=off |"
 	echo
 	echo "Medians, with [min-max] when there is more than one run. sent: bytes on the wire"

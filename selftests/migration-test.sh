@@ -34,6 +34,15 @@
 #                                the device stops taking hint buffers after
 #                                200 (for good: the driver does not reset
 #                                the queue)
+#                  freeze        (-d only, not a default) as stall, and the
+#                                source guest freezes its tasks (suspend
+#                                to idle with pm_test=freezer, 1 s) as
+#                                soon as it sees its driver holding blocks
+#                                (fpw.mig_freeze=1): the round must end at
+#                                once instead of holding up the freezer
+#                                until the stalled device times out;
+#                                needs SUSPEND and PM_DEBUG, which the
+#                                debug build has (-o debug)
 #                  page_poison   ... and page_poison=1 on the kernel command line
 #                  init_on_free  ... and init_on_free=1
 #                  reporting     free-page-hint=on,free-page-reporting=on
@@ -82,6 +91,8 @@
 #                              blocks below order 10 hinted in some round
 #                              (fragmented, churn: order-0 blocks); the
 #                              per-order counts are in the detail
+#                              (stall, freeze: stalled and suspended
+#                              rounds count as ended rounds too)
 #                              page_poison, init_on_free: bit 3 NOT
 #                              negotiated and nothing hinted
 #                              (these read the statistics and the policy of
@@ -105,6 +116,13 @@
 #                              a used buffer) instead of waiting on; the
 #                              hinting result still requires nothing held
 #                              after DONE and no early release
+#   migration:V:freeze         freeze: the guest's tasks froze and thawed
+#                              (write to /sys/power/state returned 0), the
+#                              kernel logged freezing the freezable
+#                              workqueues (the hinting work's) in under
+#                              1 s, although the device had stopped and
+#                              a round waits 5 s for it, and at least one
+#                              round ended "suspended"
 #   migration:V:double         with -d: the test double was in effect and
 #                              processed hints (its statistics on the
 #                              source QEMU's stderr, total_hinted_pages > 0),
@@ -199,7 +217,7 @@ AFTER_BALLOON_MIB=16
 
 run_variant() {
 	local v=$1 cmdline="" opts=$FPW_BALLOON_OPTS_DEFAULT dir p rel
-	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall=""
+	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall="" stall_check="" freeze=""
 	case $v in
 	default) ;;
 	fragmented) cmdline=fpw.mig_frag=1 ;;
@@ -210,11 +228,17 @@ run_variant() {
 		trig_cmd=balloon
 		trig_args="{\"value\": $RESIZE_TARGET}"
 		;;
-	stall)
+	stall | freeze)
 		cmdline=fpw.mig_frag=1
 		stall=200
+		if [ "$v" = freeze ]; then
+			cmdline+=" fpw.mig_freeze=1"
+			freeze=1
+		else
+			stall_check=1
+		fi
 		if [ "$double" != 1 ]; then
-			result FAIL "migration:$v:migrate" "the stall variant needs the QEMU test double (-d)"
+			result FAIL "${prefix}migration:$v:migrate" "the $v variant needs the QEMU test double (-d)"
 			return
 		fi
 		;;
@@ -296,7 +320,7 @@ run_variant() {
 	bit=$(mig_field "$src" FPW-MIG-FEATURES free_page_hint)
 	hint=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-HINT ' | tail -n 1)
 	st=$(frame "$dst" hint-stats-after 2>/dev/null)
-	local pages_total rounds_c rounds_s rounds_f rounds_x last_blocks below seen done_r held early
+	local pages_total rounds_c rounds_s rounds_f rounds_x rounds_p last_blocks below seen done_r held early
 	pages_total=$(sed -n 's/^pages_total: //p' <<<"$st")
 	held=$(sed -n 's/^held_bytes: //p' <<<"$st")
 	early=$(sed -n 's/^released_early_blocks: //p' <<<"$st")
@@ -305,6 +329,7 @@ run_variant() {
 	rounds_s=$(sed -n 's/^rounds_stopped: //p' <<<"$st")
 	rounds_f=$(sed -n 's/^rounds_failed: //p' <<<"$st")
 	rounds_x=$(sed -n 's/^rounds_stalled: //p' <<<"$st")
+	rounds_p=$(sed -n 's/^rounds_suspended: //p' <<<"$st")
 	last_blocks=$(sed -n 's/^last_blocks_by_order: //p' <<<"$st")
 	# Blocks below order 10 in the last round, or in any round fpwmem saw.
 	below=$(awk '{ s = 0; for (i = 1; i < NF; i++) s += $i; print s }' <<<"${last_blocks:-0}")
@@ -314,7 +339,7 @@ run_variant() {
 		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(cmd_id|end|time_us|pages|blocks)=/) printf "%s ", $i; printf "; " }')
 	local detail="features=$features"
 	detail+=" pages_total=${pages_total:-n/a} rounds_complete=${rounds_c:-n/a} rounds_stopped=${rounds_s:-n/a}"
-	detail+=" rounds_failed=${rounds_f:-n/a} done_received=${done_r:-n/a} held_bytes=${held:-n/a}"
+	detail+=" rounds_failed=${rounds_f:-n/a} rounds_stalled=${rounds_x:-n/a} rounds_suspended=${rounds_p:-n/a} done_received=${done_r:-n/a} held_bytes=${held:-n/a}"
 	detail+=" released_early_blocks=${early:-n/a} rounds_renotified=$(sed -n 's/^rounds_renotified: //p' <<<"$st")"
 	detail+=" last_blocks_by_order: ${last_blocks:-n/a}"
 	[ -z "$rounds_seen" ] || detail+=" | rounds seen: $rounds_seen"
@@ -335,12 +360,13 @@ run_variant() {
 		[ "${pages_total:-0}" -gt 0 ] 2>/dev/null || why+=("pages_total is ${pages_total:-n/a}")
 		# stall: the stalled round counts; elsewhere a round must end
 		# by the protocol, and none may stall on stock QEMU.
-		if [ "$v" = stall ]; then
-			[ $((${rounds_c:-0} + ${rounds_s:-0} + ${rounds_x:-0})) -ge 1 ] 2>/dev/null ||
-				why+=("no complete, stopped or stalled round")
+		if [ -n "$stall" ]; then
+			[ $((${rounds_c:-0} + ${rounds_s:-0} + ${rounds_x:-0} + ${rounds_p:-0})) -ge 1 ] 2>/dev/null ||
+				why+=("no complete, stopped, stalled or suspended round")
 		else
 			[ $((${rounds_c:-0} + ${rounds_s:-0})) -ge 1 ] 2>/dev/null || why+=("no complete or stopped round")
 			[ "${rounds_x:-0}" = 0 ] || why+=("$rounds_x round(s) stalled")
+			[ "${rounds_p:-0}" = 0 ] || why+=("$rounds_p round(s) suspended")
 		fi
 		# The destination must have ended the round and seen DONE: a
 		# round left waiting on the ring across the switch-over must
@@ -404,7 +430,7 @@ run_variant() {
 	fi
 
 	# 3c. stall: the device stopped, the driver took its buffers back.
-	if [ -n "$stall" ]; then
+	if [ -n "$stall_check" ]; then
 		local stalled=$rounds_x renot sline
 		renot=$(sed -n 's/^rounds_renotified: //p' <<<"$st")
 		sline=$(grep -a -m1 '^fpw-double: stalled after' "$dir/src.qemu" 2>/dev/null)
@@ -416,6 +442,31 @@ run_variant() {
 			result FAIL "$p:stall" "no round gave up waiting for the stalled device: $sdetail"
 		else
 			result PASS "$p:stall" "${sline#fpw-double: }; $sdetail"
+		fi
+	fi
+
+	# 3d. freeze: the round did not hold up the freezer.
+	if [ -n "$freeze" ]; then
+		# The source prints the line, or the destination if the
+		# migration switched over while the guest was freezing.
+		local fz frc fkern fdetail flog=$src
+		tr -d '\r' <"$src" 2>/dev/null | grep -aq '^FPW-MIG-FREEZE ' || flog=$dst
+		fz=$(tr -d '\r' <"$flog" 2>/dev/null | grep -a -m1 '^FPW-MIG-FREEZE ')
+		frc=$(mig_field "$flog" FPW-MIG-FREEZE rc)
+		fkern=$(mig_field "$flog" FPW-MIG-FREEZE kernel)
+		fdetail="${fz#FPW-MIG-FREEZE }; rounds_suspended=${rounds_p:-n/a} rounds_stalled=${rounds_x:-n/a}, cue: $(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW-MIG-IN-ROUND ')"
+		if [ -z "$fz" ]; then
+			result FAIL "$p:freeze" "the guest never froze (no FPW-MIG-FREEZE on ${src#"$TOP"/} or the destination's console)"
+		elif [ "$frc" = -2 ]; then
+			result FAIL "$p:freeze" "no /sys/power/pm_test in the guest: its kernel needs SUSPEND and PM_DEBUG (selftests/config/debug.config has them; -o debug): $fdetail"
+		elif [ "$frc" != 0 ]; then
+			result FAIL "$p:freeze" "freezing failed: $fdetail"
+		elif ! awk -v e="$fkern" 'BEGIN { exit !(e ~ /^[0-9.]+$/ && e + 0 < 1) }'; then
+			result FAIL "$p:freeze" "freezing the freezable workqueues took ${fkern} s, not under 1 s: $fdetail"
+		elif ! [ "${rounds_p:-0}" -ge 1 ] 2>/dev/null; then
+			result FAIL "$p:freeze" "no round ended \"suspended\": $fdetail"
+		else
+			result PASS "$p:freeze" "$fdetail"
 		fi
 	fi
 

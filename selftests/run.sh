@@ -19,12 +19,17 @@
 #   h1-test         selftests/migration-test.sh -d -p h1/ -v churn,stall:
 #                   the churn migration on that QEMU, where nothing may be
 #                   lost, and a migration whose device stops using hint
-#                   buffers until the driver resets the queue
+#                   buffers for good
 #   debug-build     selftests/build.sh -o debug debug: the guest kernel with
 #                   PROVE_LOCKING, DEBUG_ATOMIC_SLEEP and DEBUG_VM
 #   debug-initramfs selftests/initramfs.sh -o debug
 #   debug-boot      the boot test and kselftest on that kernel (results
-#                   named debug-kernel/...); FPW_DEBUG_KERNEL=0 skips these
+#                   named debug-kernel/...)
+#   debug-freeze    selftests/migration-test.sh -o debug -d -p debug-kernel/
+#                   -v freeze: on that kernel (which has SUSPEND and
+#                   PM_DEBUG) and the stalling test double, the guest
+#                   freezes its tasks while its driver holds blocks;
+#                   FPW_DEBUG_KERNEL=0 skips these four
 #   ARCH-build, ARCH-initramfs, ARCH-boot
 #                   for each architecture of selftests/lib/arch.sh but
 #                   x86_64 (arm64, i386): selftests/build.sh -a ARCH,
@@ -124,6 +129,7 @@ if [ "${FPW_DEBUG_KERNEL:-1}" != 0 ]; then
 	step debug-build no "apply" selftests/build.sh -o debug debug
 	step debug-initramfs no "debug-build" selftests/initramfs.sh -o debug
 	step debug-boot yes "debug-initramfs" selftests/boot-test.sh -o debug -p debug-kernel/
+	step debug-freeze yes "debug-initramfs qemu-double" selftests/migration-test.sh -o debug -d -p debug-kernel/ -v freeze
 fi
 for a in $arches; do
 	step "$a-build" no "apply" selftests/build.sh -a "$a"

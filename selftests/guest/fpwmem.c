@@ -4,7 +4,7 @@
  * (selftests/migration-test.sh) and the benchmark (selftests/bench.sh).
  *
  *   fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k]
- *		  [-g KIB]
+ *		  [-g KIB] [-z]
  *	Fill MIB MiB (256) with known content and keep a checksum per page.
  *	Until told to verify, rewrite KIB KiB (256) of it every 10 ms and
  *	replace one of SLOTS (32) churn buffers of 1 MiB (munmap, mmap, fill)
@@ -21,7 +21,9 @@
  *	blocks of every small order are allocated and written again at once.
  *	-g KIB maps, fills and keeps KIB KiB more every 10 ms from "start"
  *	on (at most 128 MiB), checked with the rest: the guest takes fresh
- *	free memory while hinting rounds run.
+ *	free memory while hinting rounds run. -z freezes every task (suspend
+ *	to idle with pm_test=freezer, thawed 1 s later) as soon as the driver
+ *	is seen holding blocks, and prints what the kernel logged.
  *
  *   fpwmem idle|idle-dirty|fragmented|busy [-C TTY] [-s FILE] [-t SEC]
  *	Benchmark scenarios. idle: nothing. idle-dirty: write most of free
@@ -56,6 +58,9 @@
  *   FPW-MIG-VMSTAT when=ready|start|report name=value ...
  *   FPW-MIG-IN-ROUND held_bytes=N rounds=N   (verify: the driver first seen
  *                                             holding blocks, once)
+ *   FPW-MIG-FREEZE rc=N write_ms=N user=S kernel=S   (verify -z: freezing
+ *                                             on that cue; S the elapsed
+ *                                             seconds the kernel logged)
  *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N ranges=N buffers=N blocks=c0,...,c10
  *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N ...
  *   FPW-MIG-BUSY mib=N seconds=S mib_per_s=R
@@ -75,6 +80,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -310,7 +316,8 @@ static int hint_read(struct hintstats *hs, unsigned long long *rounds,
 		if (sscanf(line, "rounds_complete: %llu", &v) == 1 ||
 		    sscanf(line, "rounds_stopped: %llu", &v) == 1 ||
 		    sscanf(line, "rounds_failed: %llu", &v) == 1 ||
-		    sscanf(line, "rounds_stalled: %llu", &v) == 1)
+		    sscanf(line, "rounds_stalled: %llu", &v) == 1 ||
+		    sscanf(line, "rounds_suspended: %llu", &v) == 1)
 			*rounds += v;
 		else if (sscanf(line, "pages_total: %llu", &v) == 1)
 			hs->pages_total = v;
@@ -373,6 +380,76 @@ static void hint_init(struct hintstats *hs, const char *path)
  * the driver holds blocks (a round is walking), say so once: the host's
  * cue to disturb a round in progress.
  */
+/* -z: freeze the guest's tasks (suspend to idle, pm_test=freezer) on the cue */
+static int freeze_on_cue;
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * The elapsed time the kernel logged for the last "Freezing WHAT completed"
+ * (or "failed") in its log, into out ("n/a" if none).
+ */
+static void freeze_elapsed(const char *log, const char *what, char *out, size_t len)
+{
+	char key[96];
+	const char *p, *last = NULL;
+
+	snprintf(out, len, "n/a");
+	snprintf(key, sizeof(key), "Freezing %s ", what);
+	for (p = strstr(log, key); p; p = strstr(p + 1, key))
+		last = p;
+	if (!last)
+		return;
+	last += strlen(key);
+	if (!strncmp(last, "completed (elapsed ", 19))
+		sscanf(last + 19, "%15[0-9.]", out);
+	else
+		snprintf(out, len, "failed");
+}
+
+/*
+ * Freeze every task as suspend to idle does, with pm_test=freezer: the kernel
+ * thaws them again after pm_test_delay (1 s). A hinting round in progress must
+ * not hold up the freezer (its work is on a freezable workqueue).
+ */
+static void freeze_now(void)
+{
+	struct timespec a, b;
+	char *log = malloc(1 << 20), user[16], kern[16];
+	long ms;
+	int rc, n;
+
+	rc = write_str("/sys/power/pm_test", "freezer");
+	if (!rc)
+		rc = write_str("/sys/module/suspend/parameters/pm_test_delay", "1");
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (!rc)
+		rc = write_str("/sys/power/state", "freeze");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	write_str("/sys/power/pm_test", "none");
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	n = log ? klogctl(3, log, (1 << 20) - 1) : -1;	/* SYSLOG_ACTION_READ_ALL */
+	if (n < 0)
+		n = 0;
+	if (log)
+		log[n] = 0;
+	freeze_elapsed(log ? log : "", "user space processes", user, sizeof(user));
+	freeze_elapsed(log ? log : "", "remaining freezable tasks", kern, sizeof(kern));
+	printf("FPW-MIG-FREEZE rc=%d write_ms=%ld user=%s kernel=%s\n", rc, ms, user, kern);
+	fflush(stdout);
+	free(log);
+}
+
 static void hint_poll(struct hintstats *hs)
 {
 	unsigned long long rounds;
@@ -384,6 +461,8 @@ static void hint_poll(struct hintstats *hs)
 		printf("FPW-MIG-IN-ROUND held_bytes=%llu rounds=%llu\n", hs->held, rounds);
 		fflush(stdout);
 		hs->in_round_shown = 1;
+		if (freeze_on_cue)
+			freeze_now();
 	}
 	if (rounds == hs->rounds)
 		return;
@@ -740,7 +819,7 @@ static int do_verify(int argc, char **argv)
 	unsigned long tick = 0;
 	char cmd[128];
 
-	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xfkg:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xfkg:z")) != -1) {
 		switch (opt) {
 		case 'm': mib = strtoul(optarg, NULL, 0); break;
 		case 'r': rewrite_kib = strtoul(optarg, NULL, 0); break;
@@ -752,6 +831,7 @@ static int do_verify(int argc, char **argv)
 		case 'f': frag = 1; break;
 		case 'k': sizes = 1; break;
 		case 'g': grow_kib = strtoul(optarg, NULL, 0); break;
+		case 'z': freeze_on_cue = 1; break;
 		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k] [-g KIB]");
 		}
 	}
