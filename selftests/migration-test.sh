@@ -32,8 +32,8 @@
 #                  stall         (-d only, not a default) fragmented, on
 #                                the test double with FPW_QEMU_HINT_STALL=200:
 #                                the device stops taking hint buffers after
-#                                200 (for good: the driver does not reset
-#                                the queue)
+#                                200, for good (also after a device
+#                                reset)
 #                  freeze        (-d only, not a default) as stall, and the
 #                                source guest freezes its tasks (suspend
 #                                to idle with pm_test=freezer, 1 s) as
@@ -111,11 +111,15 @@
 #                              corruption", "pagealloc: " poison report, OOM
 #                              ... on either console
 #   migration:V:power-off      the guest finished on the destination
-#   migration:V:stall          stall: the double stalled, and a round ended
+#   migration:V:stall          stall: the double stalled, a round ended
 #                              "stalled" (gave up waiting after 5 s without
-#                              a used buffer) instead of waiting on; the
+#                              a used buffer) instead of waiting on, and
+#                              the driver reset the device to take its
+#                              buffers back (device_resets >= 1); the
 #                              hinting result still requires nothing held
-#                              after DONE and no early release
+#                              after DONE and no early release, and the
+#                              balloon result that the device inflates
+#                              after its reset
 #   migration:V:freeze         freeze: the guest's tasks froze and thawed
 #                              (write to /sys/power/state returned 0), the
 #                              kernel logged freezing the freezable
@@ -431,15 +435,18 @@ run_variant() {
 
 	# 3c. stall: the device stopped, the driver took its buffers back.
 	if [ -n "$stall_check" ]; then
-		local stalled=$rounds_x renot sline
+		local stalled=$rounds_x renot resets sline
 		renot=$(sed -n 's/^rounds_renotified: //p' <<<"$st")
+		resets=$(sed -n 's/^device_resets: //p' <<<"$st")
 		sline=$(grep -a -m1 '^fpw-double: stalled after' "$dir/src.qemu" 2>/dev/null)
-		local sdetail="rounds_stalled=${stalled:-n/a} rounds_renotified=${renot:-n/a} held_bytes=${held:-n/a}"
+		local sdetail="rounds_stalled=${stalled:-n/a} device_resets=${resets:-n/a} rounds_renotified=${renot:-n/a} held_bytes=${held:-n/a}"
 		sdetail+=" | rounds seen: $(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-ROUND ' | sed -n 's/.* end=\([a-z]*\) time_us=\([0-9]*\).*/\1:\2us/p' | tr '\n' ' ')"
 		if [ -z "$sline" ]; then
 			result FAIL "$p:stall" "the double never stalled (no 'fpw-double: stalled after' in ${dir#"$TOP"/}/src.qemu): $sdetail"
 		elif ! [ "${stalled:-0}" -ge 1 ] 2>/dev/null; then
 			result FAIL "$p:stall" "no round gave up waiting for the stalled device: $sdetail"
+		elif ! [ "${resets:-0}" -ge 1 ] 2>/dev/null; then
+			result FAIL "$p:stall" "the driver never reset the stalled device to take back its buffers: $sdetail"
 		else
 			result PASS "$p:stall" "${sline#fpw-double: }; $sdetail"
 		fi
