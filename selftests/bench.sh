@@ -6,7 +6,7 @@
 # It measures and prints; it never fails on a number.
 #
 #   selftests/bench.sh [-r REPS] [-s SCENARIOS] [-k KERNELS] [-z SIZES]
-#                      [-o DIR] [-m [-M ORDERS]]
+#                      [-o DIR] [-c CMDLINE] [-m [-M ORDERS]]
 #
 #   -r REPS       repetitions of every case (default 3); the kernels of a
 #                 case run interleaved, in a rotating order
@@ -43,6 +43,9 @@
 #                 1 GiB of the scenarios (default 2048,4096; "" for none)
 #   -o DIR        where the results go (default bench/results; with CI=true
 #                 .work/bench/ci)
+#   -c CMDLINE    more guest kernel command line for every run, e.g.
+#                 page_poison=1 or init_on_free=1 (this series does not
+#                 hint there, the stock driver does); shown in latest.md
 #   -m            instead of the above: the hint_min_order sweep on the
 #                 fragmented scenario, patched kernel only, booted with
 #                 virtio_balloon.hint_min_order=N for each N of -M ORDERS
@@ -97,13 +100,15 @@ if [ "${CI:-}" = true ] && [ $# -eq 0 ]; then
 	reps=1 scenarios=idle-dirty kernels=patched,hint-off sizes=
 	outdir=$WORK/bench/ci
 fi
-while getopts r:s:k:z:o:mM:h opt; do
+extra_cmdline=
+while getopts r:s:k:z:o:c:mM:h opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
 	s) scenarios=$OPTARG ;;
 	k) kernels=$OPTARG ;;
 	z) sizes=$OPTARG ;;
 	o) outdir=$OPTARG ;;
+	c) extra_cmdline=$OPTARG ;;
 	m) minorder=1 ;;
 	M) orders=$OPTARG ;;
 	h) usage_exit 0 ;;
@@ -231,6 +236,7 @@ run_one() {
 	[ "$att" = 1 ] || dir+=-a$att
 	cmdline="fpw.bench=${scen%-capped}"
 	[ -z "$mo" ] || cmdline+=" virtio_balloon.hint_min_order=$mo"
+	[ -z "$extra_cmdline" ] || cmdline+=" $extra_cmdline"
 	info "run $rep/$reps: $scen, $size MiB, $k${mo:+, hint_min_order=$mo}$([ "$att" = 1 ] || echo ", attempt $att")"
 	local start=$SECONDS bw=$MIG_BANDWIDTH
 	[ "$scen" = "${scen%-capped}" ] || bw=$CAPPED_BANDWIDTH
@@ -435,6 +441,7 @@ le() {
 	echo "| host CPU | $cpu, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM |"
 	echo "| QEMU | $qver, accel $accel_desc |"
 	echo "| guest | $GUEST_CPUS vCPUs, -m $memx for 1 GiB (see notes), balloon with iothread |"
+	[ -z "$extra_cmdline" ] || echo "| guest command line | $extra_cmdline (every run) |"
 	echo "| migration | tcp 127.0.0.1, max-bandwidth $((MIG_BANDWIDTH / 1048576)) MiB/s (-capped scenarios: $((CAPPED_BANDWIDTH / 1048576)) MiB/s), downtime-limit $MIG_DOWNTIME ms, precopy, no capabilities |"
 	echo "| patched | .work/build/guest, series $ksha, free-page-hint=on |"
 	echo "| stock | .work/build/stock, tag base $bsha ($bver, same config), free-page-hint=on |"

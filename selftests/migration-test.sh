@@ -43,6 +43,12 @@
 #                                until the stalled device times out;
 #                                needs SUSPEND and PM_DEBUG, which the
 #                                debug build has (-o debug)
+#                  pingpong      (not a default) churn, migrated
+#                                FPW_PINGPONG times (3; the full soak is
+#                                10) from QEMU to new QEMU; after each but
+#                                the last the guest checks every page in
+#                                place, its driver holding nothing and
+#                                having seen one DONE per migration
 #                  page_poison   ... and page_poison=1 on the kernel command line
 #                  init_on_free  ... and init_on_free=1
 #                  reporting     free-page-hint=on,free-page-reporting=on
@@ -111,6 +117,13 @@
 #                              corruption", "pagealloc: " poison report, OOM
 #                              ... on either console
 #   migration:V:power-off      the guest finished on the destination
+#   migration:V:hops           pingpong: migrations 1 .. N-1 completed, and
+#                              after each the guest's in-place check found
+#                              no bad page, held_bytes 0,
+#                              released_early_blocks 0 and done_received
+#                              equal to the migrations so far (the last
+#                              migration is judged by the results above,
+#                              with DONE N times)
 #   migration:V:stall          stall: the double stalled, a round ended
 #                              "stalled" (gave up waiting after 5 s without
 #                              a used buffer) instead of waiting on, and
@@ -221,7 +234,7 @@ AFTER_BALLOON_MIB=16
 
 run_variant() {
 	local v=$1 cmdline="" opts=$FPW_BALLOON_OPTS_DEFAULT dir p rel
-	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall="" stall_check="" freeze=""
+	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall="" stall_check="" freeze="" hops=""
 	case $v in
 	default) ;;
 	fragmented) cmdline=fpw.mig_frag=1 ;;
@@ -253,6 +266,15 @@ run_variant() {
 		cancel_first=1
 		dones=2
 		;;
+	pingpong)
+		cmdline="fpw.mig_frag=1 fpw.mig_churn=1"
+		hops=${FPW_PINGPONG:-3}
+		if ! [ "$hops" -ge 2 ] 2>/dev/null; then
+			result FAIL "${prefix}migration:$v:migrate" "FPW_PINGPONG=$hops: the pingpong variant needs a number of migrations >= 2"
+			return
+		fi
+		dones=$hops
+		;;
 	page_poison) cmdline=page_poison=1 ;;
 	init_on_free) cmdline=init_on_free=1 ;;
 	reporting) opts="free-page-hint=on,free-page-reporting=on,iothread=io0" ;;
@@ -269,7 +291,7 @@ run_variant() {
 	local start=$SECONDS
 	FPW_BALLOON_OPTS=$opts MIG_TRIGGER_RE=$trig_re MIG_TRIGGER_CMD=$trig_cmd MIG_TRIGGER_ARGS=$trig_args \
 		MIG_CANCEL_FIRST=$cancel_first MIG_AFTER_BALLOON_MIB=$AFTER_BALLOON_MIB \
-		FPW_QEMU_HINT_STALL=$stall \
+		FPW_QEMU_HINT_STALL=$stall MIG_PINGPONG=$hops \
 		mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
 	info "migration $v: done in $((SECONDS - start)) s${MIG_ERR:+: $MIG_ERR}"
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
@@ -385,7 +407,7 @@ run_variant() {
 		[ "${early:-x}" = 0 ] || why+=("released_early_blocks ${early:-n/a}")
 		[ "${below:-0}" -gt 0 ] 2>/dev/null || [ "${seen:-0}" -gt 0 ] 2>/dev/null ||
 			why+=("no block below order 10 hinted")
-		if [ "$v" = fragmented ] || [ "$v" = churn ]; then
+		if [ "$v" = fragmented ] || [ "$v" = churn ] || [ "$v" = pingpong ]; then
 			# Order-0 blocks in the last round or in any round seen.
 			local o0
 			o0=$( (echo "${last_blocks%% *}"; tr -d '\r' <"$dst" | grep -a '^FPW-MIG-ROUND ' |
@@ -430,6 +452,39 @@ run_variant() {
 			result FAIL "$p:disturbed" "the first migration ended $(mig_kv "$tf" status), not cancelled: $tdetail"
 		else
 			result PASS "$p:disturbed" "$tdetail${cancel_first:+; first migration cancelled, second to a new destination}"
+		fi
+	fi
+
+	# 3b'. pingpong: every migration before the last completed, and the
+	# guest checked every page after it, with nothing held and each DONE
+	# seen once.
+	if [ -n "$hops" ]; then
+		local k hl hc hh pwhy=() pdetail=""
+		for ((k = 1; k < hops; k++)); do
+			hl=$dir/hop$k.log
+			hc=$(tr -d '\r' <"$hl" 2>/dev/null | grep -a "^FPW-MIG-CHECK n=$k " | tail -n 1)
+			hh=$(tr -d '\r' <"$hl" 2>/dev/null | grep -a "^FPW-MIG-CHECK-HINT n=$k " | tail -n 1)
+			if [ "$(mig_kv "$dir/migrate-$k.txt" status)" != completed ]; then
+				pwhy+=("migration $k: $(mig_kv "$dir/migrate-$k.txt" status)")
+				break
+			fi
+			case $hc in
+			"FPW-MIG-CHECK n=$k PASS "*) ;;
+			"FPW-MIG-CHECK n=$k FAIL "*) pwhy+=("after migration $k: ${hc#FPW-MIG-CHECK }") ;;
+			*) pwhy+=("no check after migration $k in ${hl#"$TOP"/}") ;;
+			esac
+			[ "$(mig_field "$hl" FPW-MIG-CHECK-HINT held_bytes)" = 0 ] ||
+				pwhy+=("held_bytes $(mig_field "$hl" FPW-MIG-CHECK-HINT held_bytes) after migration $k")
+			[ "$(mig_field "$hl" FPW-MIG-CHECK-HINT done_received)" = "$k" ] ||
+				pwhy+=("done_received $(mig_field "$hl" FPW-MIG-CHECK-HINT done_received) after migration $k, not $k")
+			[ "$(mig_field "$hl" FPW-MIG-CHECK-HINT released_early_blocks)" = 0 ] ||
+				pwhy+=("released_early_blocks $(mig_field "$hl" FPW-MIG-CHECK-HINT released_early_blocks) after migration $k")
+			pdetail+=" $k:$(mig_field "$hl" FPW-MIG-CHECK region_pages)p,bad=$(mig_field "$hl" FPW-MIG-CHECK bad_pages)+$(mig_field "$hl" FPW-MIG-CHECK churn_bad_pages)+$(mig_field "$hl" FPW-MIG-CHECK frag_bad_pages),held=$(mig_field "$hl" FPW-MIG-CHECK-HINT held_bytes),done=$(mig_field "$hl" FPW-MIG-CHECK-HINT done_received),$(mig_kv "$dir/migrate-$k.txt" total_time_ms)ms"
+		done
+		if [ ${#pwhy[@]} -eq 0 ]; then
+			result PASS "$p:hops" "$hops migrations, checked after each (the last by verify):$pdetail"
+		else
+			result FAIL "$p:hops" "$(IFS=';'; echo "${pwhy[*]}"):$pdetail"
 		fi
 	fi
 
@@ -487,13 +542,18 @@ run_variant() {
 	esac
 
 	# 5. Both consoles free of kernel complaints.
-	local bs bd
+	local bs bd bh="" hf
 	bs=$(mig_bad "$src")
 	bd=$(mig_bad "$dst")
-	if [ "${bs%% *}" = 0 ] && [ "${bd%% *}" = 0 ]; then
-		result PASS "$p:console-clean" "no oops, BUG, WARNING, Call Trace, memory corruption or poison report on either console"
+	# pingpong: the consoles of the QEMUs in between too.
+	for hf in "$dir"/hop*.log; do
+		[ -f "$hf" ] || continue
+		[ "$(mig_bad "$hf" | cut -d' ' -f1)" = 0 ] || bh+="; ${hf##*/}: $(mig_bad "$hf")"
+	done
+	if [ "${bs%% *}" = 0 ] && [ "${bd%% *}" = 0 ] && [ -z "$bh" ]; then
+		result PASS "$p:console-clean" "no oops, BUG, WARNING, Call Trace, memory corruption or poison report on any console"
 	else
-		result FAIL "$p:console-clean" "source: $bs; destination: $bd"
+		result FAIL "$p:console-clean" "source: $bs; destination: $bd$bh"
 	fi
 
 	# 6. The guest finished on the destination.

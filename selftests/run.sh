@@ -16,10 +16,11 @@
 #   qemu-double     selftests/qemu-double.sh: Debian's QEMU 7.2 with a
 #                   hint that drops writes and a free page virtqueue that
 #                   can stall (cached under .work/)
-#   h1-test         selftests/migration-test.sh -d -p h1/ -v churn,stall:
+#   h1-test         selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong:
 #                   the churn migration on that QEMU, where nothing may be
-#                   lost, and a migration whose device stops using hint
-#                   buffers for good
+#                   lost, a migration whose device stops using hint
+#                   buffers for good, and 3 migrations in a row of one
+#                   guest (FPW_PINGPONG)
 #   debug-build     selftests/build.sh -o debug debug: the guest kernel with
 #                   PROVE_LOCKING, DEBUG_ATOMIC_SLEEP and DEBUG_VM
 #   debug-initramfs selftests/initramfs.sh -o debug
@@ -124,7 +125,7 @@ optional_step migration-test "$TOP/selftests/migration-test.sh" initramfs
 # H1 made visible: the churn variant on the QEMU test double, whose hints
 # drop writes as KVM_CLEAR_DIRTY_LOG does; this series must lose nothing.
 step qemu-double no "" selftests/qemu-double.sh
-step h1-test yes "initramfs qemu-double" selftests/migration-test.sh -d -p h1/ -v churn,stall
+step h1-test yes "initramfs qemu-double" selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong
 if [ "${FPW_DEBUG_KERNEL:-1}" != 0 ]; then
 	step debug-build no "apply" selftests/build.sh -o debug debug
 	step debug-initramfs no "debug-build" selftests/initramfs.sh -o debug

@@ -12,7 +12,9 @@
  *	pages freed and allocated again while the guest migrates. On "verify"
  *	check every page of the region and of the churn buffers, print
  *	"FPW-RESULT migration-verify PASS|FAIL ..." and exit (status 0 on
- *	PASS). -x flips one byte of the region before verifying without
+ *	PASS). "check N" does the same checks in place after the guest's Nth
+ *	migration (once the driver has seen N DONEs, at most 10 s later) and
+ *	goes on (FPW-MIG-CHECK). -x flips one byte of the region before verifying without
  *	updating its checksum: the verification must then fail. -f also
  *	fragments the rest of free memory as the fragmented scenario does
  *	(order-0 holes next to kept pages) and checks the kept pages too.
@@ -65,7 +67,10 @@
  *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N ...
  *   FPW-MIG-BUSY mib=N seconds=S mib_per_s=R
  *   FPW-MIG-END mode=M
- * Commands (lines on TTY): start, verify, report.
+ *   FPW-MIG-CHECK n=N PASS|FAIL ...          ("check N": every page checked
+ *                                             in place after migration N)
+ *   FPW-MIG-CHECK-HINT n=N present=P held_bytes=B done_received=D released_early_blocks=E
+ * Commands (lines on TTY): start, check N, verify, report.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -288,6 +293,7 @@ struct hintstats {
 	int nseen, dropped;
 	unsigned long long missed;
 	unsigned long long held;	/* held_bytes at the last read */
+	unsigned long long early;	/* released_early_blocks, likewise */
 	int in_round_shown;		/* FPW-MIG-IN-ROUND printed */
 };
 
@@ -337,6 +343,8 @@ static int hint_read(struct hintstats *hs, unsigned long long *rounds,
 			last->buffers = v;
 		else if (sscanf(line, "held_bytes: %llu", &v) == 1)
 			hs->held = v;
+		else if (sscanf(line, "released_early_blocks: %llu", &v) == 1)
+			hs->early = v;
 		else if (sscanf(line, "last_end: %15s", last->end) == 1)
 			;
 		else if (!strncmp(line, "last_blocks_by_order:", 21)) {
@@ -804,10 +812,90 @@ static void slot_renew(struct region *r, unsigned int k)
 	r->churns++;
 }
 
+/*
+ * Check every page of the region, the churn slots, the kept fragmentation
+ * pages and the grown chunks; print "TAG PASS|FAIL ..." and return 1 on a
+ * bad page.
+ */
+static int region_check(struct region *r, const struct frag *fr, int frag, const char *tag)
+{
+	unsigned long long bad = 0, zero = 0, badhdr = 0, sbad = 0;
+	char first[256] = "";
+	size_t flen = 0, i, fbad, gbad;
+	unsigned int k;
+	double tv = now();
+
+	for (i = 0; i < r->pages; i++) {
+		uint64_t *p = r->mem + i * WORDS;
+
+		if (page_sum(p) == r->sums[i])
+			continue;
+		bad++;
+		if (page_is_zero(p))
+			zero++;
+		else if (p[0] != (0x46505700000000ULL | (i & 0xffffffffULL)) || p[1] != r->gens[i])
+			badhdr++;
+		if (bad <= 8 && flen < sizeof(first) - 32)
+			flen += snprintf(first + flen, sizeof(first) - flen, "%s%zu",
+					 flen ? "," : "", i);
+	}
+	fbad = frag_check(fr);
+	gbad = grow_check(r);
+	for (k = 0; k < r->nslots; k++)
+		sbad += slot_check(&r->slots[k]);
+	sbad += r->churn_bad;
+	printf("%s %s region_pages=%zu bad_pages=%llu (zeroed=%llu wrong_header=%llu%s%s) churn_bad_pages=%llu",
+	       tag, bad || sbad || fbad || gbad ? "FAIL" : "PASS", r->pages, bad, zero, badhdr,
+	       bad ? " first=" : "", first, sbad);
+	if (frag)
+		printf(" frag_kept_pages=%zu frag_bad_pages=%zu", fr->kept, fbad);
+	if (r->grow_pages)
+		printf(" grown_pages=%zu grow_bad_pages=%zu", r->ngrow * r->grow_pages, gbad);
+	printf(" rewrites=%llu churns=%llu verify_s=%.2f\n", r->rewrites, r->churns, now() - tv);
+	fflush(stdout);
+	return bad || sbad || fbad || gbad ? 1 : 0;
+}
+
+/*
+ * "check N", after the guest's Nth completed migration: wait (at most 10 s)
+ * until the driver has seen N DONEs, then check every page in place, print
+ * "FPW-MIG-CHECK n=N PASS|FAIL ... held_bytes=B done_received=D
+ * released_early_blocks=E" and go on churning.
+ */
+static void check_after_migration(struct region *r, const struct frag *fr, int frag,
+				  struct hintstats *hs, const char *arg, int corrupt)
+{
+	unsigned long long n = strtoull(arg, NULL, 10), rounds;
+	struct round last;
+	char tag[64];
+	double until = now() + 10;
+
+	while (hs->present && now() < until) {
+		if (!hint_read(hs, &rounds, &last) && hs->done >= n && !hs->held)
+			break;
+		usleep(100000);
+	}
+	if (corrupt && r->pages) {
+		/* -x: the first check must fail as well (the byte stays flipped). */
+		((unsigned char *)r->mem)[PAGE / 2] ^= 0x5a;
+		printf("FPW-MIG-CORRUPT page=0 offset=%lu: one byte flipped on purpose (fpw.corrupt=1)\n",
+		       PAGE / 2);
+	}
+	snprintf(tag, sizeof(tag), "FPW-MIG-CHECK n=%llu", n);
+	/* The statistics follow the check's own line, on one line. */
+	fflush(stdout);
+	region_check(r, fr, frag, tag);
+	if (hs->present)
+		hint_read(hs, &rounds, &last);
+	printf("FPW-MIG-CHECK-HINT n=%llu present=%d held_bytes=%llu done_received=%llu released_early_blocks=%llu\n",
+	       n, hs->present, hs->held, hs->done, hs->early);
+	fflush(stdout);
+}
+
 static int do_verify(int argc, char **argv)
 {
 	size_t mib = 256, rewrite_kib = 256, i;
-	unsigned int nslots = 32, churn_every = 5, k;
+	unsigned int nslots = 32, churn_every = 5, k, checked = 0;
 	const char *tty = "/dev/ttyS1", *stats = NULL;
 	int timeout = 900, corrupt = 0, frag = 0, sizes = 0, growing = 0, opt;
 	size_t grow_kib = 0;
@@ -886,7 +974,10 @@ static int do_verify(int argc, char **argv)
 		if (cmd_poll(&cc, 10, cmd, sizeof(cmd))) {
 			if (!strcmp(cmd, "verify"))
 				break;
-			if (!strcmp(cmd, "start")) {
+			if (!strncmp(cmd, "check ", 6)) {
+				check_after_migration(&r, &fr, frag, &hs, cmd + 6,
+						      corrupt && !checked++);
+			} else if (!strcmp(cmd, "start")) {
 				print_mem("FPW-MIG-START", NULL);
 				print_vmstat("start");
 				growing = r.grow_pages > 0;
@@ -926,43 +1017,7 @@ static int do_verify(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	{
-		unsigned long long bad = 0, zero = 0, badhdr = 0, sbad = 0;
-		char first[256] = "";
-		size_t flen = 0;
-		double tv = now();
-
-		for (i = 0; i < r.pages; i++) {
-			uint64_t *p = r.mem + i * WORDS;
-
-			if (page_sum(p) == r.sums[i])
-				continue;
-			bad++;
-			if (page_is_zero(p))
-				zero++;
-			else if (p[0] != (0x46505700000000ULL | (i & 0xffffffffULL)) || p[1] != r.gens[i])
-				badhdr++;
-			if (bad <= 8 && flen < sizeof(first) - 32)
-				flen += snprintf(first + flen, sizeof(first) - flen, "%s%zu",
-						 flen ? "," : "", i);
-		}
-		size_t fbad = frag_check(&fr), gbad = grow_check(&r);
-
-		for (k = 0; k < nslots; k++)
-			sbad += slot_check(&r.slots[k]);
-		sbad += r.churn_bad;
-		printf("FPW-RESULT migration-verify %s region_pages=%zu bad_pages=%llu (zeroed=%llu"
-		       " wrong_header=%llu%s%s) churn_bad_pages=%llu",
-		       bad || sbad || fbad || gbad ? "FAIL" : "PASS", r.pages, bad, zero, badhdr,
-		       bad ? " first=" : "", first, sbad);
-		if (frag)
-			printf(" frag_kept_pages=%zu frag_bad_pages=%zu", fr.kept, fbad);
-		if (r.grow_pages)
-			printf(" grown_pages=%zu grow_bad_pages=%zu", r.ngrow * r.grow_pages, gbad);
-		printf(" rewrites=%llu churns=%llu verify_s=%.2f\n", r.rewrites, r.churns, now() - tv);
-		fflush(stdout);
-		return bad || sbad || fbad || gbad ? 1 : 0;
-	}
+	return region_check(&r, &fr, frag, "FPW-RESULT migration-verify");
 }
 
 /* ---- alloc-all ------------------------------------------------------- */

@@ -25,6 +25,11 @@
 # MIG_CANCEL_FIRST set as well, that command is migrate_cancel: the first
 # migration must end "cancelled", its destination is stopped, and step 3
 # runs again, without the trigger, to a new destination.
+# With MIG_PINGPONG=N (N >= 2), step 3 is N migrations of the same guest:
+# the first to a QEMU "hop1", each next one from there to a new QEMU
+# (hop2, ...), the last to "dst". After migration K < N the guest checks its
+# memory in place ("check K" on its ttyS1, FPW-MIG-CHECK on its console)
+# and the QEMU it left is quit. The trigger applies to the first only.
 # Every step has a time limit. Files in DIR (emptied first):
 #   src.log, dst.log      the guest consoles (serial ttyS0) of each QEMU
 #   src.qemu, dst.qemu    QEMU's own output
@@ -32,6 +37,8 @@
 #   migrate-cancel.txt, dst0.log, dst0.qemu
 #                         MIG_CANCEL_FIRST: the cancelled migration and its
 #                         destination
+#   hopK.log, hopK.qemu, migrate-K.txt
+#                         MIG_PINGPONG: the Kth destination and migration
 #   balloon.txt           qmp.py balloon's key=value lines
 #   *.qmp, *.cmd          the sockets
 # Returns 0 when the migration completed and the destination guest powered
@@ -87,10 +94,10 @@ _mig_qemu_pids=()  # the QEMU processes (their -pidfile)
 mig_cleanup() {
 	local d=${_mig_dir:-} f pid alive
 	[ -n "$d" ] || return 0
-	for f in "$d/src.pid" "$d/dst.pid"; do
+	for f in "$d"/*.pid; do
 		pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && _mig_qemu_pids+=("$pid")
 	done
-	for f in "$d/src.qmp" "$d/dst.qmp"; do
+	for f in "$d"/*.qmp; do
 		[ -S "$f" ] && timeout 10 python3 "$MIG_QMP" quit "$f" >/dev/null 2>&1
 	done
 	for _ in $(seq 20); do
@@ -163,16 +170,26 @@ mig_run() {
 		-serial chardev:fpwcmd 2>"$dir/src.qemu" &
 	src_pid=$!
 	_mig_pids+=("$src_pid")
+	# _mig_start_dst [NAME]: a destination QEMU with files NAME.* (dst).
 	_mig_start_dst() {
+		local n=${1:-dst}
 		# shellcheck disable=SC2054
-		qemu_boot "${common[@]}" -l "$dir/dst.log" -- \
-			-qmp "unix:$dir/dst.qmp,server=on,wait=off" -pidfile "$dir/dst.pid" \
-			-chardev "socket,id=fpwcmd,path=$dir/dst.cmd,server=on,wait=off" \
-			-serial chardev:fpwcmd -incoming "tcp:127.0.0.1:$port" 2>"$dir/dst.qemu" &
+		qemu_boot "${common[@]}" -l "$dir/$n.log" -- \
+			-qmp "unix:$dir/$n.qmp,server=on,wait=off" -pidfile "$dir/$n.pid" \
+			-chardev "socket,id=fpwcmd,path=$dir/$n.cmd,server=on,wait=off" \
+			-serial chardev:fpwcmd -incoming "tcp:127.0.0.1:$port" 2>"$dir/$n.qemu" &
 		dst_pid=$!
 		_mig_pids+=("$dst_pid")
 	}
-	_mig_start_dst
+	# Ping-pong: the first migration goes to hop1, the next ones on from
+	# there, the last one to dst.
+	local hops=${MIG_PINGPONG:-1} hop from=src to=dst
+	[ "$hops" -ge 1 ] 2>/dev/null || {
+		MIG_ERR="MIG_PINGPONG=$hops: not a number of migrations"
+		return 1
+	}
+	[ "$hops" -eq 1 ] || to=hop1
+	_mig_start_dst "$to"
 
 	if ! _mig_wait_re "$dir/src.log" 'FPW-MIG-READY' "${MIG_READY_TIMEOUT:-300}" "$src_pid"; then
 		MIG_ERR="the source guest did not get ready (no FPW-MIG-READY within ${MIG_READY_TIMEOUT:-300} s)"
@@ -181,7 +198,7 @@ mig_run() {
 		mig_cleanup
 		return 1
 	fi
-	for f in "$dir/src.pid" "$dir/dst.pid"; do
+	for f in "$dir/src.pid" "$dir/$to.pid"; do
 		pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && _mig_qemu_pids+=("$pid")
 	done
 	local onactive=()
@@ -193,10 +210,10 @@ mig_run() {
 	local trigger=()
 	[ -z "${MIG_TRIGGER_RE:-}" ] ||
 		trigger=(--when-console "$dir/src.log" "$MIG_TRIGGER_RE" "${MIG_TRIGGER_CMD:?}" "${MIG_TRIGGER_ARGS:-"{}"}")
-	# _mig_migrate OUT: migrate to the destination on $port, with the
-	# on-active and trigger options in effect; qmp.py's lines in OUT.
+	# _mig_migrate OUT: migrate $from to $to on $port, with the on-active
+	# and trigger options in effect; qmp.py's lines in OUT.
 	_mig_migrate() {
-		timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/src.qmp" "$dir/dst.qmp" \
+		timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/$from.qmp" "$dir/$to.qmp" \
 			"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
 			--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}" \
 			${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$1" 2>&1
@@ -232,10 +249,43 @@ mig_run() {
 		done
 		[ -n "$pid" ] && _mig_qemu_pids+=("$pid")
 	fi
+	# Migrations 1 .. hops-1 of a ping-pong: each one's destination checks
+	# its memory in place ("check K") and becomes the next source.
+	for ((hop = 1; hop < hops; hop++)); do
+		_mig_migrate "$dir/migrate-$hop.txt" || {
+			MIG_ERR="migration $hop of $hops did not complete: $(grep -E '^(status|error)=' "$dir/migrate-$hop.txt" | tr '\n' ' ')"
+			mig_cleanup
+			return 1
+		}
+		onactive=()
+		trigger=()
+		python3 "$MIG_QMP" send "$dir/$to.cmd" "check $hop" >/dev/null 2>>"$dir/$to.qemu"
+		if ! _mig_wait_re "$dir/$to.log" "FPW-MIG-CHECK-HINT n=$hop " 60 "$dst_pid"; then
+			MIG_ERR="the guest did not check its memory after migration $hop (no FPW-MIG-CHECK-HINT n=$hop in $to.log)"
+			mig_cleanup
+			return 1
+		fi
+		# The stopped source goes; the next destination comes.
+		timeout 10 python3 "$MIG_QMP" quit "$dir/$from.qmp" >/dev/null 2>&1
+		from=$to
+		[ $((hop + 1)) -eq "$hops" ] && to=dst || to=hop$((hop + 1))
+		port=$(python3 "$MIG_QMP" free-port) || {
+			MIG_ERR="no free TCP port"
+			mig_cleanup
+			return 1
+		}
+		_mig_start_dst "$to"
+		pid=
+		for _ in $(seq 100); do
+			pid=$(cat "$dir/$to.pid" 2>/dev/null) && [ -n "$pid" ] && [ -S "$dir/$to.qmp" ] && break
+			sleep 0.1
+		done
+		[ -n "$pid" ] && _mig_qemu_pids+=("$pid")
+	done
 	rc=0
 	_mig_migrate "$dir/migrate.txt" || rc=$?
 	if [ "$rc" -ne 0 ]; then
-		MIG_ERR="migration did not complete: $(grep -E '^(status|error)=' "$dir/migrate.txt" | tr '\n' ' ')"
+		MIG_ERR="migration${MIG_PINGPONG:+ $hops of $hops} did not complete: $(grep -E '^(status|error)=' "$dir/migrate.txt" | tr '\n' ' ')"
 		mig_cleanup
 		return 1
 	fi
