@@ -6,7 +6,7 @@
 # It measures and prints; it never fails on a number.
 #
 #   selftests/bench.sh [-r REPS] [-s SCENARIOS] [-k KERNELS] [-z SIZES]
-#                      [-o DIR] [-c CMDLINE] [-m [-M ORDERS]]
+#                      [-o DIR] [-c CMDLINE] [-m [-M ORDERS] | -b BUDGETS]
 #
 #   -r REPS       repetitions of every case (default 3); the kernels of a
 #                 case run interleaved, in a rotating order
@@ -50,6 +50,11 @@
 #                 fragmented scenario, patched kernel only, booted with
 #                 virtio_balloon.hint_min_order=N for each N of -M ORDERS
 #                 (default 0,3,9); writes min-order.md and min-order.csv
+#   -b BUDGETS    instead of the above: the hint_budget_mib sweep, patched
+#                 kernel only, booted with virtio_balloon.hint_budget_mib=N
+#                 for each N of BUDGETS (comma separated MiB) on the
+#                 scenarios of -s (default idle-dirty,idle-dirty-capped);
+#                 writes budget.md and budget.csv
 #   -h            this help
 #
 # Under CI=true (and no option given) it is a smoke check: idle-dirty,
@@ -72,7 +77,7 @@
 #               the targets (met / not met) and notes
 #   latest.png  bytes and time per scenario and kernel, and the size sweep
 #   latest.csv  one line per run
-# (-m: min-order.md, min-order.csv.) The runs' consoles and QMP output
+# (-m: min-order.md, min-order.csv; -b: budget.md, budget.csv.) The runs' consoles and QMP output
 # stay in .work/bench/runs/<date>/.
 #
 # Environment: FPW_ACCEL=kvm (and the rest of selftests/lib/qemu.sh),
@@ -94,22 +99,25 @@ scenarios=idle-dirty,fragmented,fragmented-capped,busy
 kernels=patched,stock,hint-off
 sizes=2048,4096
 outdir=$TOP/bench/results
-minorder=0
+# A parameter sweep (-m, -b): the module parameter, its values, the files.
+sweep= sweep_vals= sweep_file=
 orders=0,3,9
+scen_given=
 if [ "${CI:-}" = true ] && [ $# -eq 0 ]; then
 	reps=1 scenarios=idle-dirty kernels=patched,hint-off sizes=
 	outdir=$WORK/bench/ci
 fi
 extra_cmdline=
-while getopts r:s:k:z:o:c:mM:h opt; do
+while getopts r:s:k:z:o:c:mM:b:h opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
-	s) scenarios=$OPTARG ;;
+	s) scenarios=$OPTARG scen_given=1 ;;
 	k) kernels=$OPTARG ;;
 	z) sizes=$OPTARG ;;
 	o) outdir=$OPTARG ;;
 	c) extra_cmdline=$OPTARG ;;
-	m) minorder=1 ;;
+	m) sweep=hint_min_order sweep_file=min-order ;;
+	b) sweep=hint_budget_mib sweep_file=budget sweep_vals=$OPTARG ;;
 	M) orders=$OPTARG ;;
 	h) usage_exit 0 ;;
 	*) usage_exit 2 ;;
@@ -120,9 +128,15 @@ shift $((OPTIND - 1))
 # The benchmark's guests are x86_64 (selftests/lib/arch.sh).
 arch_load x86_64
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "-r wants a positive number"
-if [ "$minorder" = 1 ]; then
-	scenarios=fragmented kernels=patched sizes=
+if [ "$sweep" = hint_min_order ]; then
+	scenarios=fragmented kernels=patched sizes= sweep_vals=$orders
+elif [ "$sweep" = hint_budget_mib ]; then
+	[ -n "$scen_given" ] || scenarios=idle-dirty,idle-dirty-capped
+	kernels=patched sizes=
 fi
+for v in ${sweep_vals//,/ }; do
+	[[ $v =~ ^[0-9]+$ ]] || die "$sweep: '$v' is not a number"
+done
 
 need_pkgs python3:python3-minimal gnuplot:gnuplot-nox awk:gawk
 
@@ -199,7 +213,7 @@ stamp=$(date -u +%Y%m%d-%H%M%S)
 runs=$WORK/bench/runs/$stamp
 mkdir -p "$runs" "$outdir"
 csv=$runs/runs.csv
-cols="rep,scenario,size_mib,kernel,min_order,status,transferred,normal_pages,duplicate_pages"
+cols="rep,scenario,size_mib,kernel,sweep,status,transferred,normal_pages,duplicate_pages"
 cols+=",total_ms,setup_ms,downtime_ms,dirty_syncs,memtotal_kb,used_kb,inuse_kb,hint_us,hint_rounds"
 cols+=",hint_pages,hint_blocks,hint_buffers,busy_mib_s,compact_stall,compact_migrate_scanned,compact_isolated"
 cols+=",compact_daemon_wake,pgscan,pgsteal,allocstall,pgmigrate_success,thp_fault_alloc"
@@ -232,12 +246,12 @@ run_one() {
 	local rep=$1 scen=$2 size=$3 k=$4 mo=$5 att=$6 dir cmdline status=ok
 	local b
 	b=$(kernel_build "$k")
-	dir=$runs/$scen-$size-$k${mo:+-mo$mo}-r$rep
+	dir=$runs/$scen-$size-$k${mo:+-$sweep_file$mo}-r$rep
 	[ "$att" = 1 ] || dir+=-a$att
 	cmdline="fpw.bench=${scen%-capped}"
-	[ -z "$mo" ] || cmdline+=" virtio_balloon.hint_min_order=$mo"
+	[ -z "$mo" ] || cmdline+=" virtio_balloon.$sweep=$mo"
 	[ -z "$extra_cmdline" ] || cmdline+=" $extra_cmdline"
-	info "run $rep/$reps: $scen, $size MiB, $k${mo:+, hint_min_order=$mo}$([ "$att" = 1 ] || echo ", attempt $att")"
+	info "run $rep/$reps: $scen, $size MiB, $k${mo:+, $sweep=$mo}$([ "$att" = 1 ] || echo ", attempt $att")"
 	local start=$SECONDS bw=$MIG_BANDWIDTH
 	[ "$scen" = "${scen%-capped}" ] || bw=$CAPPED_BANDWIDTH
 	MIG_START_AFTER_SETUP=1 MIG_BANDWIDTH=$bw GUEST_MEM=$(mig_mem "$size") FPW_BALLOON_OPTS=$(kernel_opts "$k") \
@@ -306,11 +320,13 @@ run_one() {
 	[ "$status" = ok ]
 }
 
-# The cases: "SCENARIO SIZE MINORDER", each run with every kernel.
+# The cases: "SCENARIO SIZE SWEEP_VALUE", each run with every kernel.
 cases=()
-if [ "$minorder" = 1 ]; then
-	for o in ${orders//,/ }; do
-		cases+=("fragmented 1024 $o")
+if [ -n "$sweep" ]; then
+	for s in ${scenarios//,/ }; do
+		for o in ${sweep_vals//,/ }; do
+			cases+=("$s 1024 $o")
+		done
 	done
 else
 	for s in ${scenarios//,/ }; do
@@ -398,9 +414,9 @@ bsha=$(git -C "$WORK/linux" rev-parse --short base 2>/dev/null || echo n/a)
 bver=$(git -C "$WORK/linux" show base:Makefile 2>/dev/null |
 	awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 } $1 == "SUBLEVEL" { s = $2 } END { if (v != "") print v "." p "." s; else print "n/a" }')
 memx=$(mig_mem 1024)
-if [ "$minorder" = 1 ]; then
-	md=$outdir/min-order.md
-	cp "$csv" "$outdir/min-order.csv"
+if [ -n "$sweep" ]; then
+	md=$outdir/$sweep_file.md
+	cp "$csv" "$outdir/$sweep_file.csv"
 else
 	md=$outdir/latest.md
 	cp "$csv" "$outdir/latest.csv"
@@ -428,8 +444,8 @@ le() {
 }
 
 {
-	if [ "$minorder" = 1 ]; then
-		echo "# hint_min_order sweep: fragmented guest"
+	if [ -n "$sweep" ]; then
+		echo "# $sweep sweep: $scenarios"
 	else
 		echo "# Free page hinting: live migration benchmark"
 	fi
@@ -460,12 +476,12 @@ le() {
 		read -r scen size mo <<<"$c"
 		for k in "${klist[@]}"; do
 			f="scenario=$scen size_mib=$size kernel=$k"
-			[ "$mo" = - ] || f+=" min_order=$mo"
+			[ "$mo" = - ] || f+=" sweep=$mo"
 			n=$(nruns transferred "$f")
 			all=$(awk -F, -v s="$scen" -v z="$size" -v k="$k" -v m="${mo/-/}" \
 				'NR > 1 && $2 == s && $3 == z && $4 == k && $5 == m' "$csv" | wc -l)
 			label=$scen
-			[ "$mo" = - ] || label="$scen, min_order $mo"
+			[ "$mo" = - ] || label="$scen, $sweep $mo"
 			echo "| $label | $((size / 1024)) GiB | $k | $n/$all | $(fmt "$(stats transferred "$f")" 1000000 0) |" \
 				"$(fmt "$(stats normal_pages "$f")" 1 0) | $(fmt "$(stats total_ms "$f")" 1000 2) |" \
 				"$(fmt "$(stats setup_ms "$f")" 1000 2) | $(fmt "$(stats downtime_ms "$f")" 1 0) |" \
@@ -487,17 +503,17 @@ le() {
 			line=$(awk -F, -v s="$scen" -v z="$size" -v m="${mo/-/}" '
 				NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 				$c["scenario"] == s && $c["size_mib"] == z && $c["kernel"] == "patched" &&
-				$c["min_order"] == m && $c["status"] == "ok" && $c["hint_pages"] != "" {
+				$c["sweep"] == m && $c["status"] == "ok" && $c["hint_pages"] != "" {
 					print $c["hint_pages"] "," $c["hint_blocks"] "," $c["hint_rounds"] "," $c["hint_buffers"] }' "$csv" |
 				sort -t, -k1 -n | awk '{ l[NR] = $0 } END { if (NR) print l[int((NR + 1) / 2)] }')
 			[ -n "$line" ] || continue
 			label=$scen
-			[ "$mo" = - ] || label="$scen, min_order $mo"
+			[ "$mo" = - ] || label="$scen, $sweep $mo"
 			IFS=, read -r hp hb hr hbuf <<<"$line"
 			echo "| $label | $((size / 1024)) GiB | $k | ${hb//:/ } | ${hbuf:-n/a} | $hp | $hr |"
 		done
 	done
-	if [[ ,$scenarios, == *,busy,* ]] && [ "$minorder" = 0 ]; then
+	if [[ ,$scenarios, == *,busy,* ]] && [ -z "$sweep" ]; then
 		echo
 		echo "Busy guest: workload throughput before the migration (5 s, baseline) and during it (from"
 		echo "the end of its setup to its end), and /proc/vmstat changes from before the migration to"
@@ -515,7 +531,7 @@ le() {
 				"$(fmt "$(stats thp_fault_alloc "$f")" 1 0) | $(fmt "$(stats thp_fault_fallback "$f")" 1 0) |"
 		done
 	fi
-	if [ "$minorder" = 0 ]; then
+	if [ -z "$sweep" ]; then
 		echo
 		echo "## Targets (reported, never enforced)"
 		echo
@@ -579,7 +595,7 @@ le() {
 
 # ---- the plot ----------------------------------------------------------------
 
-if [ "$minorder" = 0 ]; then
+if [ -z "$sweep" ]; then
 	dat=$runs/plot
 	mkdir -p "$dat"
 	# One row per scenario: name, then for each kernel median min max of
@@ -656,8 +672,8 @@ fi
 
 cat "$md"
 echo
-if [ "$minorder" = 1 ]; then
-	info "results: $md, $outdir/min-order.csv"
+if [ -n "$sweep" ]; then
+	info "results: $md, $outdir/$sweep_file.csv"
 else
 	info "results: $md, $outdir/latest.png, $outdir/latest.csv"
 fi

@@ -30,10 +30,11 @@
 #                                then a second migration to a new
 #                                destination
 #                  stall         (-d only, not a default) fragmented, on
-#                                the test double with FPW_QEMU_HINT_STALL=200:
+#                                the test double with FPW_QEMU_HINT_STALL=20:
 #                                the device stops taking hint buffers after
-#                                200, for good (also after a device
-#                                reset)
+#                                20, for good (also after a device reset);
+#                                half the bandwidth, so that the first round
+#                                outlives its 5 s wait
 #                  freeze        (-d only, not a default) as stall, and the
 #                                source guest freezes its tasks (suspend
 #                                to idle with pm_test=freezer, 1 s) as
@@ -235,6 +236,7 @@ AFTER_BALLOON_MIB=16
 run_variant() {
 	local v=$1 cmdline="" opts=$FPW_BALLOON_OPTS_DEFAULT dir p rel
 	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall="" stall_check="" freeze="" hops=""
+	local bw=$MIG_BANDWIDTH
 	case $v in
 	default) ;;
 	fragmented) cmdline=fpw.mig_frag=1 ;;
@@ -247,7 +249,11 @@ run_variant() {
 		;;
 	stall | freeze)
 		cmdline=fpw.mig_frag=1
-		stall=200
+		# The device stops early in the first round, and the first pass
+		# at half the bandwidth outlasts the 5 s the round waits: the
+		# next sync's cmd id or DONE must not end the round first.
+		stall=20
+		bw=$((MIG_BANDWIDTH / 2))
 		if [ "$v" = freeze ]; then
 			cmdline+=" fpw.mig_freeze=1"
 			freeze=1
@@ -291,7 +297,7 @@ run_variant() {
 	local start=$SECONDS
 	FPW_BALLOON_OPTS=$opts MIG_TRIGGER_RE=$trig_re MIG_TRIGGER_CMD=$trig_cmd MIG_TRIGGER_ARGS=$trig_args \
 		MIG_CANCEL_FIRST=$cancel_first MIG_AFTER_BALLOON_MIB=$AFTER_BALLOON_MIB \
-		FPW_QEMU_HINT_STALL=$stall MIG_PINGPONG=$hops \
+		FPW_QEMU_HINT_STALL=$stall MIG_PINGPONG=$hops MIG_BANDWIDTH=$bw \
 		mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
 	info "migration $v: done in $((SECONDS - start)) s${MIG_ERR:+: $MIG_ERR}"
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
@@ -516,7 +522,7 @@ run_variant() {
 		fz=$(tr -d '\r' <"$flog" 2>/dev/null | grep -a -m1 '^FPW-MIG-FREEZE ')
 		frc=$(mig_field "$flog" FPW-MIG-FREEZE rc)
 		fkern=$(mig_field "$flog" FPW-MIG-FREEZE kernel)
-		fdetail="${fz#FPW-MIG-FREEZE }; rounds_suspended=${rounds_p:-n/a} rounds_stalled=${rounds_x:-n/a}, cue: $(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW-MIG-IN-ROUND ')"
+		fdetail="${fz#FPW-MIG-FREEZE }; rounds_suspended=${rounds_p:-n/a} rounds_stalled=${rounds_x:-n/a} device_resets=$(sed -n "s/^device_resets: //p" <<<"$st"), cue: $(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW-MIG-IN-ROUND ')"
 		if [ -z "$fz" ]; then
 			result FAIL "$p:freeze" "the guest never froze (no FPW-MIG-FREEZE on ${src#"$TOP"/} or the destination's console)"
 		elif [ "$frc" = -2 ]; then
