@@ -9,18 +9,18 @@
 #                         every patch listed in ./series, in order.
 #   ./apply.sh PATH       apply the series on top of the kernel git tree PATH.
 #
+#   ./apply.sh -h         this help
+#
 # Re-running is cheap: the extracted base is reused, reset to the base commit
-# and the series applied again.
+# and the series applied again. A series that names a missing patch, or a
+# malformed ./series, changes nothing.
 set -eu -o pipefail
 
 top=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=selftests/lib/common.sh
 . "$top/selftests/lib/common.sh"
-
-usage() {
-	echo "usage: $0 [KERNEL_GIT_TREE]" >&2
-	exit 2
-}
+# shellcheck source=selftests/lib/series.sh
+. "$top/selftests/lib/series.sh"
 
 # is_kernel_tree DIR: the top of a Linux source tree?
 is_kernel_tree() {
@@ -74,8 +74,8 @@ prepare_base() {
 		sed -i '/^# Debian packaging: ignore everything at the top level/,$d' .gitignore
 		sed -i '${/^#$/d}' .gitignore
 		git init -q -b series
-		git config user.name "Free page walk workbench"
-		git config user.email "workbench@localhost"
+		git config user.name "$SERIES_IDENT_NAME"
+		git config user.email "$SERIES_IDENT_EMAIL"
 		git config core.abbrev 12
 		git add -A -f .
 		# Fixed dates make the base commit id depend on the tree only.
@@ -105,16 +105,13 @@ check_user_tree() {
 
 # apply_series DIR: git am every patch of ./series, in order.
 apply_series() {
-	local dir=$1 p n=0 start log
+	local dir=$1 p n=0 start log names
+	names=$(series_check "$top/series" "$top/patches") || die "nothing was applied"
 	start=$(git -C "$dir" rev-parse HEAD)
 	log=$(mktemp)
 	trap 'rm -f "$log"' RETURN
-	while read -r p _; do
-		case "$p" in '' | \#*) continue ;; esac
-		[ -f "$top/patches/$p" ] || die "series lists $p but patches/$p does not exist"
-		if ! git -C "$dir" -c user.name="${GIT_AUTHOR_NAME:-Free page walk workbench}" \
-		     -c user.email="${GIT_AUTHOR_EMAIL:-workbench@localhost}" \
-		     am -q --keep-cr "$top/patches/$p" >"$log" 2>&1; then
+	while IFS= read -r p; do
+		if ! series_git "$dir" am -q --keep-cr "$top/patches/$p" >"$log" 2>&1; then
 			echo "apply.sh: patches/$p does not apply to $(git -C "$dir" log -1 --format='%h (%s)' HEAD):" >&2
 			sed 's/^/    /' "$log" >&2
 			git -C "$dir" am --abort >/dev/null 2>&1 || true
@@ -124,12 +121,15 @@ apply_series() {
 			exit 1
 		fi
 		n=$((n + 1))
-	done <"$top/series"
+	done <<<"$names"
 	echo "$n"
 }
 
-[ $# -le 1 ] || usage
-case "${1:-}" in -h | --help) usage ;; esac
+case "${1:-}" in
+-h | --help) usage_exit 0 ;;
+-*) usage_exit 2 ;;
+esac
+[ $# -le 1 ] || usage_exit 2
 
 if [ $# -eq 1 ]; then
 	tree=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such directory"

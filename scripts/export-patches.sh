@@ -5,6 +5,7 @@
 # entry of ./series, in order.
 #
 #   scripts/export-patches.sh [TREE [BASE]]
+#   scripts/export-patches.sh -h    this help
 #
 # TREE defaults to .work/linux and BASE to its "base" tag. The commits in
 # BASE..HEAD must be as many as the entries of ./series. The output depends
@@ -12,12 +13,20 @@
 # byte-identical files (no commit ids, no tool version signature).
 set -eu -o pipefail
 . "$(dirname "$0")/../selftests/lib/common.sh"
+# shellcheck source=selftests/lib/series.sh
+. "$TOP/selftests/lib/series.sh"
 
+case "${1:-}" in
+-h | --help) usage_exit 0 ;;
+-*) usage_exit 2 ;;
+esac
+[ $# -le 2 ] || usage_exit 2
 tree=${1:-$WORK/linux}
 base=${2:-base}
 git -C "$tree" rev-parse -q --verify "$base^{commit}" >/dev/null || die "$tree: no commit $base"
 
-mapfile -t names < <(sed -e 's/[[:space:]]*#.*//' -e '/^[[:space:]]*$/d' "$TOP/series" | awk '{print $1}')
+list=$(series_names "$TOP/series") || die "nothing was exported"
+mapfile -t names <<<"$list"
 n=$(git -C "$tree" rev-list --count "$base..HEAD")
 [ "$n" -eq "${#names[@]}" ] ||
 	die "$tree has $n commit(s) on top of $base but series lists ${#names[@]} patch(es)"

@@ -24,6 +24,8 @@ set -eu -o pipefail
 . "$(dirname "$0")/lib/common.sh"
 # shellcheck source=selftests/lib/arch.sh
 . "$TOP/selftests/lib/arch.sh"
+# shellcheck source=selftests/lib/kbuild.sh
+. "$TOP/selftests/lib/kbuild.sh"
 
 src=$WORK/linux
 name=
@@ -43,9 +45,7 @@ arch=$ARCH_NAME
 name=$BUILD_NAME
 
 [ -f "$src/Makefile" ] || die "$src is not a kernel tree: run ./apply.sh first"
-need_pkgs gcc:gcc make:make ccache:ccache flex:flex bison:bison bc:bc \
-	/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev \
-	cpio:cpio perl:perl depmod:kmod rsync:rsync "${ARCH_CROSS}gcc:$ARCH_CC_PKG"
+kbuild_pkgs "$ARCH_CROSS" "$ARCH_CC_PKG"
 
 out=$WORK/build/$name
 mkdir -p "$out"
@@ -55,35 +55,16 @@ arch_fragment "$frag" "$@" || exit 1
 
 kbuild_env
 jobs=${JOBS:-$(nproc)}
-mk=(make -s -C "$src" O="$out" ARCH="$ARCH_KARCH" CC="ccache ${ARCH_CROSS}gcc" HOSTCC="ccache gcc" -j"$jobs")
-[ -z "$ARCH_CROSS" ] || mk+=(CROSS_COMPILE="$ARCH_CROSS")
+kbuild_make "$src" "$out" "$ARCH_KARCH" "$ARCH_CROSS"
+mk=("${KMAKE[@]}")
 image=${ARCH_IMAGE##*/}
 
 read -ra frags <<<"guest $ARCH_CONFIG $*"
 info "configuring $name for $arch (allnoconfig + ${frags[*]/%/.config})"
 KCONFIG_ALLCONFIG=$frag "${mk[@]}" allnoconfig >"$out/config.log" 2>&1 ||
 	{ cat "$out/config.log" >&2; die "configuring $name failed"; }
-# Every line of the fragment must have survived Kconfig: a symbol that was
-# silently dropped means the fragment no longer describes the kernel. A
-# symbol given twice counts as its last line (a later fragment overrides).
-# Symbols the tree does not define for this architecture (another
-# architecture's, or the series' own when building the unpatched base for
-# comparison) are left out of that check.
-# kconfig_files SYM: the Kconfig files of the tree that define SYM.
-kconfig_files() {
-	git -C "$src" grep -l -E "^[[:space:]]*(menu)?config $1[[:space:]]*$" -- '*Kconfig*'
-}
-lost=$(tac "$frag" | grep -E '^CONFIG_[A-Z0-9_]+=' | awk -F= '!seen[$1]++' |
-	grep -E '^CONFIG_[A-Z0-9_]+=[ym]$' | LC_ALL=C sort | while read -r line; do
-	grep -qx "$line" "$out/.config" && continue
-	sym=${line%%=*}
-	files=$(kconfig_files "${sym#CONFIG_}" || true)
-	[ -n "$files" ] || { info "$sym is not defined by this tree: left out"; continue; }
-	# Defined only under another architecture's arch/ folder: not ours.
-	grep -qvE '^arch/' <<<"$files" || grep -q "^arch/$ARCH_SRCARCH/" <<<"$files" || continue
-	echo "$line"
-done | tr '\n' ' ')
-[ -z "$lost" ] || die "config fragment lines not in the resulting .config of $name: ${lost% }"
+lost=$(kbuild_lost "$src" "$out" "$frag" "$ARCH_SRCARCH")
+[ -z "$lost" ] || die "config fragment lines not in the resulting .config of $name: $lost"
 
 info "building $name in ${out#"$TOP"/} with $jobs job(s)"
 start=$SECONDS

@@ -219,9 +219,9 @@ export GUEST_MEM
 MIG_READY_TIMEOUT=${MIG_READY_TIMEOUT:-180}
 MIG_TIMEOUT=${MIG_TIMEOUT:-240}
 MIG_FINISH_TIMEOUT=${MIG_FINISH_TIMEOUT:-180}
-# 128 MiB/s: a migration of a few seconds, with several dirty bitmap syncs
-# (hinting rounds) while the guest writes.
-MIG_BANDWIDTH=${MIG_BANDWIDTH:-134217728}
+# Capped: several dirty bitmap syncs (hinting rounds) while the guest
+# writes.
+MIG_BANDWIDTH=${MIG_BANDWIDTH:-$MIG_BW_CAPPED}
 
 # frame LOG NAME: the lines of the FPW-BEGIN NAME ... FPW-END NAME frame.
 frame() {

@@ -91,16 +91,3 @@ need_pkgs() {
 		esac
 	done
 }
-
-# kbuild_env: the environment of every kernel build of the workbench. One
-# ccache for all clones of the project (CCACHE_BASEDIR makes the paths
-# inside .work relative), and fixed build stamps so that the same source
-# compiles to the same objects and ccache hits across fresh clones.
-kbuild_env() {
-	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-	export CCACHE_BASEDIR=$TOP
-	export CCACHE_NOHASHDIR=1
-	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
-	export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 2026"
-	export KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench
-}

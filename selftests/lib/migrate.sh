@@ -48,12 +48,23 @@
 #   MIG_READY_TIMEOUT   s to wait for FPW-MIG-READY (300)
 #   MIG_TIMEOUT         s the migration may take before it is cancelled (300)
 #   MIG_FINISH_TIMEOUT  s for the destination guest to finish (300)
-#   MIG_BANDWIDTH       max-bandwidth in bytes/s (10 GiB/s: no limit)
-#   MIG_DOWNTIME        downtime-limit in ms (300)
+#   MIG_BANDWIDTH       max-bandwidth in bytes/s (MIG_BW_UNLIMITED)
+#   MIG_DOWNTIME        downtime-limit in ms (MIG_DOWNTIME_DEFAULT)
 #   MIG_START_AFTER_SETUP  non-empty: "start" once the migration is active
 # shellcheck shell=bash
 
 MIG_QMP=$TOP/selftests/lib/qmp.py
+
+# The migration settings of every test and benchmark, defined once:
+#   MIG_BW_UNLIMITED     10 GiB/s, more than a local TCG migration reaches:
+#                        no limit
+#   MIG_BW_CAPPED        128 MiB/s: a migration of a few seconds, with
+#                        several dirty bitmap syncs while the guest writes
+#                        (the migration test, the benchmark's -capped
+#                        scenarios)
+#   MIG_DOWNTIME_DEFAULT 300 ms, QEMU's own default downtime-limit
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MIG_BW_UNLIMITED=$((10 << 30)) MIG_BW_CAPPED=$((128 << 20)) MIG_DOWNTIME_DEFAULT=300
 
 # mig_mem MIB: the guest memory (GUEST_MEM, QEMU's -m) for a migrating
 # guest of MIB MiB. Under TCG with QEMU older than 9.0 it is MIB MiB and
@@ -215,7 +226,7 @@ mig_run() {
 	_mig_migrate() {
 		timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/$from.qmp" "$dir/$to.qmp" \
 			"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
-			--bandwidth "${MIG_BANDWIDTH:-10737418240}" --downtime "${MIG_DOWNTIME:-300}" \
+			--bandwidth "${MIG_BANDWIDTH:-$MIG_BW_UNLIMITED}" --downtime "${MIG_DOWNTIME:-$MIG_DOWNTIME_DEFAULT}" \
 			${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$1" 2>&1
 	}
 	if [ -n "${MIG_CANCEL_FIRST:-}" ]; then

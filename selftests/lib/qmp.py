@@ -5,12 +5,14 @@
   qmp.py cmd SOCK NAME [JSON_ARGS]   run one QMP command, print its return
                                      value as JSON
   qmp.py quit SOCK                   ask QEMU to quit (no error if gone)
-  qmp.py migrate SRC_SOCK DST_SOCK URI [--timeout S] [--bandwidth B/s]
-                 [--downtime MS] [--cap NAME=on|off ...]
+  qmp.py migrate SRC_SOCK DST_SOCK URI --timeout S --bandwidth B/s
+                 --downtime MS [--cap NAME=on|off ...]
                  [--on-active PATH TEXT]
                  [--when-console LOG REGEX NAME JSON_ARGS]
                                      migrate SRC to DST and print the
-                                     outcome as key=value lines;
+                                     outcome as key=value lines (the
+                                     three numbers are required: their
+                                     values are selftests/lib/migrate.sh's);
                                      --on-active writes TEXT into the unix
                                      socket PATH (as send does) once the
                                      migration is past its setup;
@@ -173,7 +175,8 @@ def flatten(info):
 
 
 def cmd_migrate(argv):
-    opts = {"timeout": 300.0, "bandwidth": 10 << 30, "downtime": 300}
+    # No defaults: selftests/lib/migrate.sh defines them (MIG_BW_*).
+    opts = {"timeout": None, "bandwidth": None, "downtime": None}
     caps = {}
     pos = []
     on_active = None
@@ -205,7 +208,7 @@ def cmd_migrate(argv):
         else:
             pos.append(a)
             i += 1
-    if len(pos) != 3:
+    if len(pos) != 3 or None in opts.values():
         usage()
     src_path, dst_path, uri = pos
     result = {"status": "n/a"}
