@@ -8,7 +8,6 @@
 #                         git repository with one base commit, then git am
 #                         every patch listed in ./series, in order.
 #   ./apply.sh PATH       apply the series on top of the kernel git tree PATH.
-#
 #   ./apply.sh -h         this help
 #
 # Re-running is cheap: the extracted base is reused, reset to the base commit
@@ -97,8 +96,9 @@ check_user_tree() {
 		die "$dir: not the top of its git repository"
 	local gd
 	gd=$(git -C "$dir" rev-parse --absolute-git-dir)
-	[ ! -d "$gd/rebase-apply" ] && [ ! -d "$gd/rebase-merge" ] ||
+	if [ -d "$gd/rebase-apply" ] || [ -d "$gd/rebase-merge" ]; then
 		die "$dir: a git am or rebase is in progress; finish or abort it first"
+	fi
 	[ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
 		die "$dir: has uncommitted changes; commit or stash them first (nothing was changed)"
 }

@@ -12,6 +12,7 @@
 # only on the commits' content, author and message: the same commits give
 # byte-identical files (no commit ids, no tool version signature).
 set -eu -o pipefail
+# shellcheck source=selftests/lib/common.sh
 . "$(dirname "$0")/../selftests/lib/common.sh"
 # shellcheck source=selftests/lib/series.sh
 . "$TOP/selftests/lib/series.sh"

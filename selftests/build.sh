@@ -28,26 +28,16 @@ set -eu -o pipefail
 . "$TOP/selftests/lib/kbuild.sh"
 
 src=$WORK/linux
-name=
-arch=
-while getopts a:s:o:h opt; do
-	case $opt in
-	a) arch=$OPTARG ;;
-	s) src=$OPTARG ;;
-	o) name=$OPTARG ;;
-	h) usage_exit 0 ;;
-	*) usage_exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-arch_resolve "$arch" "$name" || exit 2
+opt_s() { src=$1; }
+arch_getopts s: "$@"
+set -- ${ARGS[@]+"${ARGS[@]}"}
 arch=$ARCH_NAME
 name=$BUILD_NAME
 
 [ -f "$src/Makefile" ] || die "$src is not a kernel tree: run ./apply.sh first"
 kbuild_pkgs "$ARCH_CROSS" "$ARCH_CC_PKG"
 
-out=$WORK/build/$name
+out=$BUILD_OUT
 mkdir -p "$out"
 echo "$arch" >"$out/$ARCH_STAMP"
 frag=$out/fragment.config

@@ -37,24 +37,12 @@ set -eu -o pipefail
 . "$TOP/selftests/lib/arch.sh"
 
 src=$WORK/linux
-name=
-arch=
-while getopts a:s:o:h opt; do
-	case $opt in
-	a) arch=$OPTARG ;;
-	s) src=$OPTARG ;;
-	o) name=$OPTARG ;;
-	h) usage_exit 0 ;;
-	*) usage_exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage_exit 2
-arch_resolve "$arch" "$name" || exit 2
+opt_s() { src=$1; }
+arch_getopts s: "$@"
+[ ${#ARGS[@]} -eq 0 ] || usage_exit 2
 arch=$ARCH_NAME
 name=$BUILD_NAME
-
-out=$WORK/build/$name
+out=$BUILD_OUT
 guest=$TOP/selftests/guest
 mm=$src/tools/testing/selftests/mm
 cc=${ARCH_CROSS}gcc

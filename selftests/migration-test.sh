@@ -173,7 +173,7 @@ set -u -o pipefail
 . "$TOP/selftests/lib/migrate.sh"
 
 name=guest
-variants=default,fragmented,churn,resize,cancel,page_poison,init_on_free,reporting
+variants=
 corrupt=${FPW_MIG_CORRUPT:-0}
 double=0
 prefix=
@@ -200,14 +200,7 @@ initrd=$out/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no ${kernel#"$TOP"/}: run selftests/build.sh${name:+ -o $name} first"
 [ -f "$initrd" ] || die "no ${initrd#"$TOP"/}: run selftests/initramfs.sh${name:+ -o $name} first"
 
-if [ "$double" = 1 ]; then
-	qd=$("$TOP/selftests/qemu-double.sh" | tail -n 1)
-	if [ ! -x "$qd" ]; then
-		die "selftests/qemu-double.sh did not build the QEMU test double"
-	fi
-	export QEMU=$qd FPW_QEMU_HINT_DROPS_WRITES=1
-	info "QEMU test double: ${qd#"$TOP"/}, FPW_QEMU_HINT_DROPS_WRITES=1"
-fi
+[ "$double" = 1 ] && qemu_double_use
 
 [ -n "${FPW_IN_RUN:-}" ] || results_reset
 trap mig_cleanup EXIT
@@ -223,72 +216,86 @@ MIG_FINISH_TIMEOUT=${MIG_FINISH_TIMEOUT:-180}
 # writes.
 MIG_BANDWIDTH=${MIG_BANDWIDTH:-$MIG_BW_CAPPED}
 
-# frame LOG NAME: the lines of the FPW-BEGIN NAME ... FPW-END NAME frame.
-frame() {
-	tr -d '\r' <"$1" | awk -v n="$2" '$1 == "FPW-BEGIN" && $2 == n { on = 1; next } $1 == "FPW-END" && $2 == n { on = 0 } on'
-}
-
 # The guest's balloon target for the resize variant: 32 MiB below its RAM.
 RESIZE_MIB=32
 RESIZE_TARGET=$(($(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20)))
 AFTER_BALLOON_MIB=16
 
+# The variants, as data: one mig_variant line each (the -v list above says
+# what each is for). Every key must be given ('' = none):
+#   default  yes: in the default -v list
+#   cmdline  the guest's kernel command line
+#   balloon  the virtio-balloon-pci options
+#   disturb  balloon: lower the balloon target by RESIZE_MIB, cancel:
+#            migrate_cancel, then migrate again; on the source, while the
+#            migration is active, once the guest reports its driver holding
+#            blocks (FPW-MIG-IN-ROUND)
+#   stall    the test double's FPW_QEMU_HINT_STALL (needs -d)
+#   bw       the migration bandwidth is MIG_BANDWIDTH divided by this
+#   hops     migrations of the guest in a row (FPW_PINGPONG overrides)
+#   hint     yes: hinting negotiated and done; no: not negotiated
+#   order0   yes: a round must have hinted more than 1000 order-0 blocks
+#   check    the variant's own result: stall, freeze or hops
+VARIANT_KEYS="default cmdline balloon disturb stall bw hops hint order0 check"
+VARIANT_LIST=()
+declare -A _VARIANT=()
+mig_variant() { table_def _VARIANT VARIANT_LIST "$VARIANT_KEYS" "$@"; }
+H=$FPW_BALLOON_OPTS_DEFAULT F=fpw.mig_frag=1
+mig_variant default      default=yes cmdline=                            balloon=$H disturb=        stall=   bw=1 hops=  hint=yes order0=no  check=
+mig_variant fragmented   default=yes cmdline=$F                          balloon=$H disturb=        stall=   bw=1 hops=  hint=yes order0=yes check=
+mig_variant churn        default=yes cmdline="$F fpw.mig_churn=1"        balloon=$H disturb=        stall=   bw=1 hops=  hint=yes order0=yes check=
+mig_variant resize       default=yes cmdline=$F                          balloon=$H disturb=balloon stall=   bw=1 hops=  hint=yes order0=no  check=
+mig_variant cancel       default=yes cmdline=$F                          balloon=$H disturb=cancel  stall=   bw=1 hops=  hint=yes order0=no  check=
+# The device stops early in the first round, and the first pass at half
+# the bandwidth outlasts the 5 s the round waits: the next sync's cmd id or
+# DONE must not end the round first.
+mig_variant stall        default=no  cmdline=$F                          balloon=$H disturb=        stall=20 bw=2 hops=  hint=yes order0=no  check=stall
+mig_variant freeze       default=no  cmdline="$F fpw.mig_freeze=1"       balloon=$H disturb=        stall=20 bw=2 hops=  hint=yes order0=no  check=freeze
+mig_variant pingpong     default=no  cmdline="$F fpw.mig_churn=1"        balloon=$H disturb=        stall=   bw=1 hops=3 hint=yes order0=yes check=hops
+mig_variant page_poison  default=yes cmdline=page_poison=1               balloon=$H disturb=        stall=   bw=1 hops=  hint=no  order0=no  check=
+mig_variant init_on_free default=yes cmdline=init_on_free=1              balloon=$H disturb=        stall=   bw=1 hops=  hint=no  order0=no  check=
+mig_variant reporting    default=yes cmdline=                            balloon="free-page-hint=on,free-page-reporting=on,iothread=io0" \
+	disturb= stall= bw=1 hops= hint=yes order0=no check=
+unset H F
+
 run_variant() {
-	local v=$1 cmdline="" opts=$FPW_BALLOON_OPTS_DEFAULT dir p rel
-	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall="" stall_check="" freeze="" hops=""
-	local bw=$MIG_BANDWIDTH
-	case $v in
-	default) ;;
-	fragmented) cmdline=fpw.mig_frag=1 ;;
-	churn) cmdline="fpw.mig_frag=1 fpw.mig_churn=1" ;;
-	resize)
-		cmdline=fpw.mig_frag=1
+	local v=$1 cmdline opts dir p rel
+	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall stall_check="" freeze="" hops
+	local bw
+	cmdline=${_VARIANT[$v.cmdline]}
+	opts=${_VARIANT[$v.balloon]}
+	stall=${_VARIANT[$v.stall]}
+	bw=$((MIG_BANDWIDTH / ${_VARIANT[$v.bw]}))
+	hops=${_VARIANT[$v.hops]}
+	case ${_VARIANT[$v.disturb]} in
+	balloon)
 		trig_re='^FPW-MIG-IN-ROUND '
 		trig_cmd=balloon
 		trig_args="{\"value\": $RESIZE_TARGET}"
 		;;
-	stall | freeze)
-		cmdline=fpw.mig_frag=1
-		# The device stops early in the first round, and the first pass
-		# at half the bandwidth outlasts the 5 s the round waits: the
-		# next sync's cmd id or DONE must not end the round first.
-		stall=20
-		bw=$((MIG_BANDWIDTH / 2))
-		if [ "$v" = freeze ]; then
-			cmdline+=" fpw.mig_freeze=1"
-			freeze=1
-		else
-			stall_check=1
-		fi
-		if [ "$double" != 1 ]; then
-			result FAIL "${prefix}migration:$v:migrate" "the $v variant needs the QEMU test double (-d)"
-			return
-		fi
-		;;
 	cancel)
-		cmdline=fpw.mig_frag=1
 		trig_re='^FPW-MIG-IN-ROUND '
 		trig_cmd=migrate_cancel
 		cancel_first=1
 		dones=2
 		;;
-	pingpong)
-		cmdline="fpw.mig_frag=1 fpw.mig_churn=1"
-		hops=${FPW_PINGPONG:-3}
+	esac
+	case ${_VARIANT[$v.check]} in
+	stall) stall_check=1 ;;
+	freeze) freeze=1 ;;
+	esac
+	if [ -n "$stall" ] && [ "$double" != 1 ]; then
+		result FAIL "${prefix}migration:$v:migrate" "the $v variant needs the QEMU test double (-d)"
+		return
+	fi
+	if [ -n "$hops" ]; then
+		hops=${FPW_PINGPONG:-$hops}
 		if ! [ "$hops" -ge 2 ] 2>/dev/null; then
-			result FAIL "${prefix}migration:$v:migrate" "FPW_PINGPONG=$hops: the pingpong variant needs a number of migrations >= 2"
+			result FAIL "${prefix}migration:$v:migrate" "FPW_PINGPONG=$hops: the $v variant needs a number of migrations >= 2"
 			return
 		fi
 		dones=$hops
-		;;
-	page_poison) cmdline=page_poison=1 ;;
-	init_on_free) cmdline=init_on_free=1 ;;
-	reporting) opts="free-page-hint=on,free-page-reporting=on,iothread=io0" ;;
-	*)
-		result FAIL "migration:$v:migrate" "unknown variant '$v'"
-		return
-		;;
-	esac
+	fi
 	[ "$corrupt" = 1 ] && cmdline+=" fpw.corrupt=1"
 	dir=$WORK/migration/$name/${prefix//\//-}$v
 	rel=${dir#"$TOP"/}
@@ -318,8 +325,7 @@ run_variant() {
 
 	# 2. The guest's verdict on its memory.
 	local line
-	line=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a 'FPW-RESULT migration-verify ' | tail -n 1)
-	line=${line#*FPW-RESULT migration-verify }
+	line=$(guest_result "$dst" migration-verify)
 	case $line in
 	PASS\ *) result PASS "$p:verify" "${line#PASS }" ;;
 	FAIL\ *)
@@ -351,18 +357,18 @@ run_variant() {
 	features=$(mig_field "$src" FPW-MIG-FEATURES features)
 	bit=$(mig_field "$src" FPW-MIG-FEATURES free_page_hint)
 	hint=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-HINT ' | tail -n 1)
-	st=$(frame "$dst" hint-stats-after 2>/dev/null)
+	st=$(console_frame "$dst" hint-stats-after)
 	local pages_total rounds_c rounds_s rounds_f rounds_x rounds_p last_blocks below seen done_r held early
-	pages_total=$(sed -n 's/^pages_total: //p' <<<"$st")
-	held=$(sed -n 's/^held_bytes: //p' <<<"$st")
-	early=$(sed -n 's/^released_early_blocks: //p' <<<"$st")
-	done_r=$(sed -n 's/^done_received: //p' <<<"$st")
-	rounds_c=$(sed -n 's/^rounds_complete: //p' <<<"$st")
-	rounds_s=$(sed -n 's/^rounds_stopped: //p' <<<"$st")
-	rounds_f=$(sed -n 's/^rounds_failed: //p' <<<"$st")
-	rounds_x=$(sed -n 's/^rounds_stalled: //p' <<<"$st")
-	rounds_p=$(sed -n 's/^rounds_suspended: //p' <<<"$st")
-	last_blocks=$(sed -n 's/^last_blocks_by_order: //p' <<<"$st")
+	pages_total=$(frame_value "$st" pages_total)
+	held=$(frame_value "$st" held_bytes)
+	early=$(frame_value "$st" released_early_blocks)
+	done_r=$(frame_value "$st" done_received)
+	rounds_c=$(frame_value "$st" rounds_complete)
+	rounds_s=$(frame_value "$st" rounds_stopped)
+	rounds_f=$(frame_value "$st" rounds_failed)
+	rounds_x=$(frame_value "$st" rounds_stalled)
+	rounds_p=$(frame_value "$st" rounds_suspended)
+	last_blocks=$(frame_value "$st" last_blocks_by_order)
 	# Blocks below order 10 in the last round, or in any round fpwmem saw.
 	below=$(awk '{ s = 0; for (i = 1; i < NF; i++) s += $i; print s }' <<<"${last_blocks:-0}")
 	seen=$(tr ' ' '\n' <<<"$hint" | sed -n 's/^blocks_below_max_order=//p')
@@ -372,11 +378,11 @@ run_variant() {
 	local detail="features=$features"
 	detail+=" pages_total=${pages_total:-n/a} rounds_complete=${rounds_c:-n/a} rounds_stopped=${rounds_s:-n/a}"
 	detail+=" rounds_failed=${rounds_f:-n/a} rounds_stalled=${rounds_x:-n/a} rounds_suspended=${rounds_p:-n/a} done_received=${done_r:-n/a} held_bytes=${held:-n/a}"
-	detail+=" released_early_blocks=${early:-n/a} rounds_renotified=$(sed -n 's/^rounds_renotified: //p' <<<"$st")"
+	detail+=" released_early_blocks=${early:-n/a} rounds_renotified=$(frame_value "$st" rounds_renotified)"
 	detail+=" last_blocks_by_order: ${last_blocks:-n/a}"
 	[ -z "$rounds_seen" ] || detail+=" | rounds seen: $rounds_seen"
-	case $v in
-	page_poison | init_on_free)
+	case ${_VARIANT[$v.hint]} in
+	no)
 		if [ "$bit" = 0 ] && [ "${pages_total:-0}" = 0 ]; then
 			result PASS "$p:hinting" "free page hinting not negotiated, as required: $detail"
 		elif [ "$bit" = 0 ]; then
@@ -413,7 +419,7 @@ run_variant() {
 		[ "${early:-x}" = 0 ] || why+=("released_early_blocks ${early:-n/a}")
 		[ "${below:-0}" -gt 0 ] 2>/dev/null || [ "${seen:-0}" -gt 0 ] 2>/dev/null ||
 			why+=("no block below order 10 hinted")
-		if [ "$v" = fragmented ] || [ "$v" = churn ] || [ "$v" = pingpong ]; then
+		if [ "${_VARIANT[$v.order0]}" = yes ]; then
 			# Order-0 blocks in the last round or in any round seen.
 			local o0
 			o0=$( (echo "${last_blocks%% *}"; tr -d '\r' <"$dst" | grep -a '^FPW-MIG-ROUND ' |
@@ -440,7 +446,7 @@ run_variant() {
 		result FAIL "$p:balloon" "no balloon figures after the migration (${bt#"$TOP"/})"
 	elif [ "$b_actual" -gt "$b_target" ]; then
 		result FAIL "$p:balloon" "the destination guest did not give the balloon its ${AFTER_BALLOON_MIB} MiB: $bdetail"
-	elif [ "$v" = resize ] && [ "$b_before" -gt "$RESIZE_TARGET" ]; then
+	elif [ "$trig_cmd" = balloon ] && [ "$b_before" -gt "$RESIZE_TARGET" ]; then
 		result FAIL "$p:balloon" "the resize during the migration did not take effect: $bdetail"
 	else
 		result PASS "$p:balloon" "$bdetail"
@@ -465,11 +471,10 @@ run_variant() {
 	# guest checked every page after it, with nothing held and each DONE
 	# seen once.
 	if [ -n "$hops" ]; then
-		local k hl hc hh pwhy=() pdetail=""
+		local k hl hc pwhy=() pdetail=""
 		for ((k = 1; k < hops; k++)); do
 			hl=$dir/hop$k.log
 			hc=$(tr -d '\r' <"$hl" 2>/dev/null | grep -a "^FPW-MIG-CHECK n=$k " | tail -n 1)
-			hh=$(tr -d '\r' <"$hl" 2>/dev/null | grep -a "^FPW-MIG-CHECK-HINT n=$k " | tail -n 1)
 			if [ "$(mig_kv "$dir/migrate-$k.txt" status)" != completed ]; then
 				pwhy+=("migration $k: $(mig_kv "$dir/migrate-$k.txt" status)")
 				break
@@ -497,8 +502,8 @@ run_variant() {
 	# 3c. stall: the device stopped, the driver took its buffers back.
 	if [ -n "$stall_check" ]; then
 		local stalled=$rounds_x renot resets sline
-		renot=$(sed -n 's/^rounds_renotified: //p' <<<"$st")
-		resets=$(sed -n 's/^device_resets: //p' <<<"$st")
+		renot=$(frame_value "$st" rounds_renotified)
+		resets=$(frame_value "$st" device_resets)
 		sline=$(grep -a -m1 '^fpw-double: stalled after' "$dir/src.qemu" 2>/dev/null)
 		local sdetail="rounds_stalled=${stalled:-n/a} device_resets=${resets:-n/a} rounds_renotified=${renot:-n/a} held_bytes=${held:-n/a}"
 		sdetail+=" | rounds seen: $(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-ROUND ' | sed -n 's/.* end=\([a-z]*\) time_us=\([0-9]*\).*/\1:\2us/p' | tr '\n' ' ')"
@@ -522,7 +527,7 @@ run_variant() {
 		fz=$(tr -d '\r' <"$flog" 2>/dev/null | grep -a -m1 '^FPW-MIG-FREEZE ')
 		frc=$(mig_field "$flog" FPW-MIG-FREEZE rc)
 		fkern=$(mig_field "$flog" FPW-MIG-FREEZE kernel)
-		fdetail="${fz#FPW-MIG-FREEZE }; rounds_suspended=${rounds_p:-n/a} rounds_stalled=${rounds_x:-n/a} device_resets=$(sed -n "s/^device_resets: //p" <<<"$st"), cue: $(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW-MIG-IN-ROUND ')"
+		fdetail="${fz#FPW-MIG-FREEZE }; rounds_suspended=${rounds_p:-n/a} rounds_stalled=${rounds_x:-n/a} device_resets=$(frame_value "$st" device_resets), cue: $(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW-MIG-IN-ROUND ')"
 		if [ -z "$fz" ]; then
 			result FAIL "$p:freeze" "the guest never froze (no FPW-MIG-FREEZE on ${src#"$TOP"/} or the destination's console)"
 		elif [ "$frc" = -2 ]; then
@@ -539,8 +544,7 @@ run_variant() {
 	fi
 
 	# 4. Allocating most of free memory after the migration.
-	line=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a 'FPW-RESULT migration-after-alloc ' | tail -n 1)
-	line=${line#*FPW-RESULT migration-after-alloc }
+	line=$(guest_result "$dst" migration-after-alloc)
 	case $line in
 	PASS\ *) result PASS "$p:after-alloc" "${line#PASS }" ;;
 	FAIL\ *) result FAIL "$p:after-alloc" "${line#FAIL }" ;;
@@ -549,12 +553,12 @@ run_variant() {
 
 	# 5. Both consoles free of kernel complaints.
 	local bs bd bh="" hf
-	bs=$(mig_bad "$src")
-	bd=$(mig_bad "$dst")
+	bs=$(console_bad "$src")
+	bd=$(console_bad "$dst")
 	# pingpong: the consoles of the QEMUs in between too.
 	for hf in "$dir"/hop*.log; do
 		[ -f "$hf" ] || continue
-		[ "$(mig_bad "$hf" | cut -d' ' -f1)" = 0 ] || bh+="; ${hf##*/}: $(mig_bad "$hf")"
+		[ "$(console_bad "$hf" | cut -d' ' -f1)" = 0 ] || bh+="; ${hf##*/}: $(console_bad "$hf")"
 	done
 	if [ "${bs%% *}" = 0 ] && [ "${bd%% *}" = 0 ] && [ -z "$bh" ]; then
 		result PASS "$p:console-clean" "no oops, BUG, WARNING, Call Trace, memory corruption or poison report on any console"
@@ -570,6 +574,14 @@ run_variant() {
 	fi
 }
 
+if [ -z "$variants" ]; then
+	for v in "${VARIANT_LIST[@]}"; do
+		[ "${_VARIANT[$v.default]}" = yes ] && variants+=${variants:+,}$v
+	done
+fi
+for v in ${variants//,/ }; do
+	[ -n "${_VARIANT[$v.hint]+set}" ] || die "-v: unknown variant '$v' (variants: ${VARIANT_LIST[*]})"
+done
 [ "$corrupt" = 1 ] && info "fpw.corrupt=1: the guest corrupts its region on purpose, verify must FAIL"
 total=$SECONDS
 for v in ${variants//,/ }; do

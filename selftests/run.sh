@@ -7,12 +7,14 @@
 #   selftests/run.sh [-h]
 #
 # Steps, in order (each one's output is also kept in .work/logs/run-STEP.log):
+#   harness-test    selftests/harness-test.sh: the harness's own parsers on
+#                   their fixtures (seconds, no kernel)
 #   apply           ./apply.sh (the series onto .work/linux)
-#   gates           selftests/gates.sh, when present and executable
+#   gates           selftests/gates.sh
 #   build           selftests/build.sh
 #   initramfs       selftests/initramfs.sh
 #   boot-test       selftests/boot-test.sh
-#   migration-test  selftests/migration-test.sh, when present
+#   migration-test  selftests/migration-test.sh
 #   qemu-double     selftests/qemu-double.sh: Debian's QEMU 7.2 with a
 #                   hint that drops writes and a free page virtqueue that
 #                   can stall (cached under .work/)
@@ -38,8 +40,10 @@
 #                   kselftest, results named ARCH/...; FPW_ARCHES="arm64"
 #                   chooses among them, FPW_ARCHES= skips them
 # A step that fails is a FAIL result with the reason, and the steps that
-# need it are skipped, each as a FAIL. gates, boot-test and migration-test
-# record their own results (selftests/lib/results.sh).
+# need it are SKIP results that name it (the FAIL already makes the run
+# fail); so are the steps FPW_DEBUG_KERNEL=0 or FPW_ARCHES leave out.
+# harness-test, gates, boot-test and the migration tests record their own
+# results (selftests/lib/results.sh).
 #
 # The last line of the output is "N passed, N failed"; the exit status is
 # non-zero when anything failed. QEMU settings: see selftests/lib/qemu.sh.
@@ -75,7 +79,7 @@ step() {
 	for dep in $needs; do
 		if [ "${state[$dep]:-}" != ok ]; then
 			state[$name]=skipped
-			result FAIL "$name" "skipped: step $dep ${state[$dep]:-did not run}"
+			result SKIP "$name" "step $dep ${state[$dep]:-did not run}"
 			times+=("$(printf '%-16s skipped' "$name")")
 			return
 		fi
@@ -103,25 +107,21 @@ step() {
 	result FAIL "$name" "exit status $rc after $took s: ${reason:-no output} (log: ${log#"$TOP"/})"
 }
 
-# optional NAME PATH: run PATH when it is present.
-optional_step() {
-	local name=$1 path=$2 needs=$3
-	if [ -x "$path" ]; then
-		step "$name" yes "$needs" "$path"
-	elif [ -f "$path" ] && [ "$name" = migration-test ]; then
-		step "$name" yes "$needs" bash "$path"
-	else
-		info "step $name: no ${path#"$TOP"/}, skipped"
-	fi
+# left_out NAME WHY: a step this run does not take, as a SKIP result.
+left_out() {
+	state[$1]=skipped
+	result SKIP "$1" "$2"
+	times+=("$(printf '%-16s skipped' "$1")")
 }
 
 total=$SECONDS
+step harness-test yes "" selftests/harness-test.sh
 step apply no "" ./apply.sh
-optional_step gates "$TOP/selftests/gates.sh" apply
+step gates yes "apply" selftests/gates.sh
 step build no "apply" selftests/build.sh
 step initramfs no "build" selftests/initramfs.sh
 step boot-test yes "initramfs" selftests/boot-test.sh
-optional_step migration-test "$TOP/selftests/migration-test.sh" initramfs
+step migration-test yes "initramfs" selftests/migration-test.sh
 # H1 made visible: the churn variant on the QEMU test double, whose hints
 # drop writes as KVM_CLEAR_DIRTY_LOG does; this series must lose nothing.
 step qemu-double no "" selftests/qemu-double.sh
@@ -131,8 +131,16 @@ if [ "${FPW_DEBUG_KERNEL:-1}" != 0 ]; then
 	step debug-initramfs no "debug-build" selftests/initramfs.sh -o debug
 	step debug-boot yes "debug-initramfs" selftests/boot-test.sh -o debug -p debug-kernel/
 	step debug-freeze yes "debug-initramfs qemu-double" selftests/migration-test.sh -o debug -d -p debug-kernel/ -v freeze
+else
+	for s in debug-build debug-initramfs debug-boot debug-freeze; do
+		left_out "$s" "FPW_DEBUG_KERNEL=0"
+	done
 fi
-for a in $arches; do
+for a in $(arch_names | grep -vx x86_64); do
+	if [[ " ${arches//$'\n'/ } " != *" $a "* ]]; then
+		left_out "$a-boot" "not in FPW_ARCHES=${FPW_ARCHES-}"
+		continue
+	fi
 	step "$a-build" no "apply" selftests/build.sh -a "$a"
 	step "$a-initramfs" no "$a-build" selftests/initramfs.sh -a "$a"
 	step "$a-boot" yes "$a-initramfs" selftests/boot-test.sh -a "$a" -p "$a/"

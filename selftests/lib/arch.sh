@@ -8,6 +8,11 @@
 #   arch_of_build DIR the architecture a build folder was made for
 #                     (selftests/build.sh records it), x86_64 when unknown
 #   arch_resolve ARCH NAME  the -a ARCH -o NAME options of the scripts
+#   arch_getopts SPEC "$@"  the options of a script that builds or boots a
+#                     guest: -a ARCH, -o NAME, -h and the getopts letters
+#                     of SPEC, each of which calls the script's opt_LETTER
+#                     function with its argument; then arch_resolve, and
+#                     BUILD_OUT (.work/build/NAME) and ARGS (the operands)
 #   arch_fragment FILE [FRAGMENT...]  the config fragment of a build of the
 #                     loaded architecture (selftests/build.sh, gates.sh)
 #   arch_accel        the accelerator of a guest of the loaded architecture
@@ -51,21 +56,7 @@ ARCH_LIST=()
 declare -A _ARCH_TABLE=()
 
 # arch_def NAME KEY=VALUE...: one architecture of the table.
-arch_def() {
-	local name=$1 kv key
-	shift
-	for kv in "$@"; do
-		key=${kv%%=*}
-		case " $ARCH_KEYS " in
-		*" $key "*) _ARCH_TABLE[$name.$key]=${kv#*=} ;;
-		*) die "selftests/lib/arch.sh: $name: unknown key '$key'" ;;
-		esac
-	done
-	for key in $ARCH_KEYS; do
-		[ -n "${_ARCH_TABLE[$name.$key]+set}" ] || die "selftests/lib/arch.sh: $name: no $key="
-	done
-	ARCH_LIST+=("$name")
-}
+arch_def() { table_def _ARCH_TABLE ARCH_LIST "$ARCH_KEYS" "$@"; }
 
 # x86_64: the guest of every test, migration included (selftests/run.sh's
 # build, boot-test, migration-test and debug-* steps).
@@ -175,4 +166,23 @@ arch_resolve() {
 	fi
 	arch_load "$arch" || return
 	BUILD_NAME=$name
+}
+
+BUILD_OUT='' ARGS=()
+arch_getopts() {
+	local spec=$1 opt OPTIND=1 OPTARG arch='' name=''
+	shift
+	while getopts "a:o:h$spec" opt; do
+		case $opt in
+		a) arch=$OPTARG ;;
+		o) name=$OPTARG ;;
+		h) usage_exit 0 ;;
+		'?' | :) usage_exit 2 ;;
+		*) "opt_$opt" "${OPTARG:-}" ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	ARGS=("$@")
+	arch_resolve "$arch" "$name" || exit 2
+	BUILD_OUT=$WORK/build/$BUILD_NAME
 }

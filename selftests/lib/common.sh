@@ -29,14 +29,6 @@ usage_exit() {
 	exit "$1"
 }
 
-# KERNEL_BAD_RE: what a kernel console must not show, for every test that
-# reads one (grep -E): oopses, BUG, WARNING, panics, lockdep and
-# sleep-in-atomic reports, sanitizers, page poison and corruption reports
-# ("pagealloc: ", "memory corruption"), ECC errors and the OOM killer (the
-# guests have memory to spare; a killed test reads as one that did not end).
-# shellcheck disable=SC2034 # used by the scripts that source this file
-KERNEL_BAD_RE='Oops|BUG:|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context|memory corruption|pagealloc: |single bit error|Out of memory|oom-kill'
-
 # help_only "$@": the options of a script that takes -h and nothing else:
 # -h prints the usage and exits 0, anything else exits 2 with it.
 help_only() {
@@ -90,4 +82,24 @@ need_pkgs() {
 		*) command -v "$check" >/dev/null 2>&1 || die "Debian package ${spec#*:} did not provide $check" ;;
 		esac
 	done
+}
+
+# table_def TABLE LIST KEYS NAME KEY=VALUE...: row NAME of a table of the
+# workbench written as data (the architectures, the migration variants):
+# TABLE[NAME.KEY]=VALUE in the associative array TABLE, NAME appended to
+# the array LIST. Every key of KEYS (space separated) must be given ('' is
+# a value), and no other: a typo in a table stops the script.
+table_def() {
+	local -n _table=$1 _list=$2
+	local keys=$3 name=$4 kv key
+	shift 4
+	for kv in "$@"; do
+		key=${kv%%=*}
+		[[ " $keys " == *" $key "* ]] || die "$name: unknown key '$key' (keys: $keys)"
+		_table[$name.$key]=${kv#*=}
+	done
+	for key in $keys; do
+		[ -n "${_table[$name.$key]+set}" ] || die "$name: no $key="
+	done
+	_list+=("$name")
 }

@@ -53,6 +53,10 @@
 #   MIG_START_AFTER_SETUP  non-empty: "start" once the migration is active
 # shellcheck shell=bash
 
+# The console and key=value parsers (mig_field, mig_kv, console_bad, ...).
+# shellcheck source=selftests/lib/console.sh
+. "$TOP/selftests/lib/console.sh"
+
 MIG_QMP=$TOP/selftests/lib/qmp.py
 
 # The migration settings of every test and benchmark, defined once:
@@ -192,6 +196,21 @@ mig_run() {
 		dst_pid=$!
 		_mig_pids+=("$dst_pid")
 	}
+	# _mig_new_dst NAME: a destination QEMU NAME on a new free port, once
+	# it is up (its pid file and QMP socket exist); its pid is recorded.
+	_mig_new_dst() {
+		local pid=
+		port=$(python3 "$MIG_QMP" free-port) || {
+			MIG_ERR="no free TCP port"
+			return 1
+		}
+		_mig_start_dst "$1"
+		for _ in $(seq 100); do
+			pid=$(cat "$dir/$1.pid" 2>/dev/null) && [ -n "$pid" ] && [ -S "$dir/$1.qmp" ] && break
+			sleep 0.1
+		done
+		[ -z "$pid" ] || _mig_qemu_pids+=("$pid")
+	}
 	# Ping-pong: the first migration goes to hop1, the next ones on from
 	# there, the last one to dst.
 	local hops=${MIG_PINGPONG:-1} hop from=src to=dst
@@ -247,18 +266,10 @@ mig_run() {
 		fi
 		for f in dst.log dst.qemu; do mv "$dir/$f" "$dir/${f/dst/dst0}"; done
 		rm -f "$dir/dst.pid" "$dir/dst.qmp" "$dir/dst.cmd"
-		port=$(python3 "$MIG_QMP" free-port) || {
-			MIG_ERR="no free TCP port"
+		_mig_new_dst dst || {
 			mig_cleanup
 			return 1
 		}
-		_mig_start_dst
-		pid=
-		for _ in $(seq 100); do
-			pid=$(cat "$dir/dst.pid" 2>/dev/null) && [ -n "$pid" ] && [ -S "$dir/dst.qmp" ] && break
-			sleep 0.1
-		done
-		[ -n "$pid" ] && _mig_qemu_pids+=("$pid")
 	fi
 	# Migrations 1 .. hops-1 of a ping-pong: each one's destination checks
 	# its memory in place ("check K") and becomes the next source.
@@ -280,18 +291,10 @@ mig_run() {
 		timeout 10 python3 "$MIG_QMP" quit "$dir/$from.qmp" >/dev/null 2>&1
 		from=$to
 		[ $((hop + 1)) -eq "$hops" ] && to=dst || to=hop$((hop + 1))
-		port=$(python3 "$MIG_QMP" free-port) || {
-			MIG_ERR="no free TCP port"
+		_mig_new_dst "$to" || {
 			mig_cleanup
 			return 1
 		}
-		_mig_start_dst "$to"
-		pid=
-		for _ in $(seq 100); do
-			pid=$(cat "$dir/$to.pid" 2>/dev/null) && [ -n "$pid" ] && [ -S "$dir/$to.qmp" ] && break
-			sleep 0.1
-		done
-		[ -n "$pid" ] && _mig_qemu_pids+=("$pid")
 	done
 	rc=0
 	_mig_migrate "$dir/migrate.txt" || rc=$?
@@ -311,28 +314,4 @@ mig_run() {
 	fi
 	mig_cleanup
 	return 0
-}
-
-# mig_kv FILE KEY: the value of KEY=VALUE lines in FILE (n/a if none).
-mig_kv() {
-	local v
-	v=$(sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1)
-	echo "${v:-n/a}"
-}
-
-# mig_field LOG PREFIX KEY: the value of KEY=VALUE on the last console line
-# starting with PREFIX (n/a if none).
-mig_field() {
-	local v
-	v=$(tr -d '\r' <"$1" 2>/dev/null | grep -a "^$2 " | tail -n 1 | tr ' ' '\n' | sed -n "s/^$3=//p" | tail -n 1)
-	echo "${v:-n/a}"
-}
-
-# mig_bad LOG: the number of console lines that show a kernel complaint,
-# and the first one.
-mig_bad() {
-	local n first
-	n=$(tr -d '\r' <"$1" 2>/dev/null | grep -acE "$KERNEL_BAD_RE")
-	first=$(tr -d '\r' <"$1" 2>/dev/null | grep -aE -m 1 "$KERNEL_BAD_RE")
-	echo "${n:-0}${first:+ first: $first}"
 }

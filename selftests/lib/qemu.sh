@@ -34,7 +34,8 @@
 #   FPW_EXTRA_CMDLINE  more kernel command line for every boot
 #   FPW_BALLOON_OPTS   options of the virtio-balloon-pci device
 #                      (free-page-hint=on,iothread=io0)
-#   QEMU               the QEMU binary
+#   QEMU               the QEMU binary (qemu_double_use sets it to the
+#                      test double)
 #   FPW_QEMU_HINT_DROPS_WRITES
 #                      not read here: QEMU inherits it. With QEMU set to the
 #                      test double of selftests/qemu-double.sh, 1 makes free
@@ -136,4 +137,15 @@ qemu_boot() {
 	# stdin from /dev/null: QEMU must never wait for (or steal) the
 	# terminal, timeout runs it in a background process group.
 	timeout --kill-after=10 "$limit" "${cmd[@]}" </dev/null
+}
+
+# qemu_double_use: run the next guests on the QEMU test double of
+# selftests/qemu-double.sh (built when missing), its hints dropping writes
+# (FPW_QEMU_HINT_DROPS_WRITES=1): exports QEMU and that variable.
+qemu_double_use() {
+	local qd
+	qd=$("$TOP/selftests/qemu-double.sh" | tail -n 1)
+	[ -x "$qd" ] || die "selftests/qemu-double.sh did not build the QEMU test double"
+	export QEMU=$qd FPW_QEMU_HINT_DROPS_WRITES=1
+	info "QEMU test double: ${qd#"$TOP"/}, FPW_QEMU_HINT_DROPS_WRITES=1"
 }

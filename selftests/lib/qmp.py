@@ -30,9 +30,15 @@
                                      chardev, e.g. a guest serial port),
                                      write TEXT and a newline
   qmp.py free-port                   print a free TCP port on 127.0.0.1
+  qmp.py figures FILE                print the key=value lines of migrate
+                                     for a query-migrate reply saved in
+                                     FILE (JSON, "-" for stdin; the
+                                     harness's self-test reads fixtures)
+  qmp.py -h                          this help
 
-Exit status: 0 on success; 1 when the QMP command failed or the migration
-did not complete; 2 on a usage or connection error.
+Exit status: 0 on success; 1 when the QMP command failed, the migration
+did not complete or (figures) FILE is not a query-migrate reply; 2 on a
+usage or connection error, or a FILE that cannot be read or is not JSON.
 
 migrate prints (one key=value per line, missing values as n/a):
   status           completed, failed, cancelled or timeout
@@ -61,28 +67,32 @@ class QMPError(Exception):
     pass
 
 
+def connect_unix(path, timeout):
+    """A socket connected to the unix socket PATH, trying again for up to
+    TIMEOUT seconds while it does not exist or refuses."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect(path)
+            return s
+        except OSError as e:
+            s.close()
+            if time.monotonic() > deadline:
+                raise QMPError("cannot connect to %s: %s" % (path, e))
+            time.sleep(0.1)
+
+
 class QMP:
     def __init__(self, path, timeout=30.0, io_timeout=180.0):
         self.path = path
-        self.sock = None
         self.buf = b""
         self.events = []
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(timeout)
-                s.connect(path)
-                # QEMU answers once its main loop is free: a dirty bitmap
-                # sync under TCG can hold it for a while.
-                s.settimeout(io_timeout)
-                self.sock = s
-                break
-            except OSError as e:
-                s.close()
-                if time.monotonic() > deadline:
-                    raise QMPError("cannot connect to %s: %s" % (path, e))
-                time.sleep(0.1)
+        self.sock = connect_unix(path, timeout)
+        # QEMU answers once its main loop is free: a dirty bitmap sync
+        # under TCG can hold it for a while.
+        self.sock.settimeout(io_timeout)
         greeting = self._read()
         if "QMP" not in greeting:
             raise QMPError("no QMP greeting on %s: %r" % (path, greeting))
@@ -278,9 +288,41 @@ def cmd_migrate(argv):
     except (QMPError, OSError) as e:
         result["status"] = result.get("status") if result.get("status") not in (None, "n/a") else "failed"
         result["error"] = str(e)
+    print_kv(result)
+    return 0 if result["status"] == "completed" else 1
+
+
+def print_kv(result):
     for k, v in result.items():
         print("%s=%s" % (k, "n/a" if v is None else v))
-    return 0 if result["status"] == "completed" else 1
+
+
+def cmd_figures(argv):
+    if len(argv) != 1:
+        usage()
+    try:
+        if argv[0] == "-":
+            text = sys.stdin.read()
+        else:
+            with open(argv[0], encoding="utf-8") as f:
+                text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        print("qmp.py: cannot read %s: %s" % (argv[0], e), file=sys.stderr)
+        return 2
+    try:
+        info = json.loads(text)
+    except ValueError as e:
+        print("qmp.py: %s is not JSON: %s" % (argv[0], e), file=sys.stderr)
+        return 2
+    if isinstance(info, dict) and isinstance(info.get("return"), dict):
+        info = info["return"]
+    if not isinstance(info, dict) or not isinstance(info.get("status"), str) \
+            or not isinstance(info.get("ram", {}), dict):
+        print("qmp.py: %s is not a query-migrate reply (no status)" % argv[0],
+              file=sys.stderr)
+        return 1
+    print_kv(flatten(info))
+    return 0
 
 
 def console_has(path, regex):
@@ -327,17 +369,7 @@ def cmd_balloon(argv):
 
 def send_line(path, text, linger=1.0):
     """Write TEXT and a newline into the unix socket PATH."""
-    deadline = time.monotonic() + 10
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            break
-        except OSError as e:
-            s.close()
-            if time.monotonic() > deadline:
-                raise QMPError("cannot connect to %s: %s" % (path, e))
-            time.sleep(0.1)
+    s = connect_unix(path, 10.0)
     s.sendall(text.encode() + b"\n")
     # Let QEMU hand the bytes to the serial port before the hang-up.
     time.sleep(linger)
@@ -362,9 +394,12 @@ def cmd_free_port(argv):
 def main():
     if len(sys.argv) < 2:
         usage()
+    if sys.argv[1] in ("-h", "--help"):
+        sys.stdout.write(__doc__)
+        return 0
     cmds = {"cmd": cmd_cmd, "quit": cmd_quit, "migrate": cmd_migrate,
             "send": cmd_send, "free-port": cmd_free_port,
-            "balloon": cmd_balloon}
+            "balloon": cmd_balloon, "figures": cmd_figures}
     f = cmds.get(sys.argv[1])
     if not f:
         usage()

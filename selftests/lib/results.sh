@@ -1,12 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # Test results of one run of the workbench. Source it (after common.sh).
 #
-#   result PASS|FAIL NAME [DETAIL...]  record one result
+#   result PASS|FAIL|SKIP NAME [DETAIL...]
+#                                      record one result
 #   results_reset                      start a new run (empties the record)
 #   results_summary                    print every result of the run, then as
-#                                      the very last line "N passed, N failed";
+#                                      the very last line "N passed, N failed"
+#                                      (and ", N skipped" when any was);
 #                                      non-zero when anything failed (or
-#                                      nothing was recorded at all)
+#                                      nothing passed at all)
+#
+# SKIP is a test that did not run for a reason the detail states (a step
+# whose input failed, an architecture that cannot run a subtest): shown,
+# counted as neither passed nor failed. A skip that would hide a missing
+# test is recorded as a FAIL by whoever notices it.
 #
 # The record is $WORK/results/current.tsv, one "STATUS<TAB>NAME<TAB>DETAIL"
 # line per result, so that every step of selftests/run.sh (separate
@@ -29,9 +36,9 @@ _results_clean() {
 result() {
 	local status=${1:-} name=${2:-}
 	case $status in
-	PASS | FAIL) ;;
+	PASS | FAIL | SKIP) ;;
 	*)
-		echo "result: bad status '$status' (PASS or FAIL) for '$name'" >&2
+		echo "result: bad status '$status' (PASS, FAIL or SKIP) for '$name'" >&2
 		return 2
 		;;
 	esac
@@ -46,7 +53,7 @@ result() {
 	mkdir -p "$(dirname "$RESULTS_FILE")"
 	printf '%s\t%s\t%s\n' "$status" "$name" "$detail" >>"$RESULTS_FILE"
 	printf '%s  %s%s\n' "$status" "$name" "${detail:+  $detail}"
-	[ "$status" = PASS ] || RESULTS_FAILED=$((RESULTS_FAILED + 1))
+	[ "$status" != FAIL ] || RESULTS_FAILED=$((RESULTS_FAILED + 1))
 	return 0
 }
 
@@ -70,7 +77,7 @@ results_count() {
 }
 
 results_summary() {
-	local status name detail passed=0 failed=0
+	local status name detail passed=0 failed=0 skipped=0
 	echo
 	echo "Results ($RESULTS_FILE):"
 	if [ -f "$RESULTS_FILE" ]; then
@@ -78,10 +85,15 @@ results_summary() {
 			printf '%s  %s%s\n' "$status" "$name" "${detail:+  $detail}"
 			case $status in
 			PASS) passed=$((passed + 1)) ;;
+			SKIP) skipped=$((skipped + 1)) ;;
 			*) failed=$((failed + 1)) ;;
 			esac
 		done <"$RESULTS_FILE"
 	fi
-	echo "$passed passed, $failed failed"
+	if [ "$skipped" -gt 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+	else
+		echo "$passed passed, $failed failed"
+	fi
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
