@@ -129,8 +129,9 @@
 #                              "stalled" (gave up waiting after 5 s without
 #                              a used buffer) instead of waiting on, and
 #                              the driver reset the device to take its
-#                              buffers back (device_resets >= 1); the
-#                              hinting result still requires nothing held
+#                              buffers back, once (device_resets 1, none
+#                              abandoned or failed: at most one reset per
+#                              migration); the hinting result still requires nothing held
 #                              after DONE and no early release, and the
 #                              balloon result that the device inflates
 #                              after its reset
@@ -501,11 +502,15 @@ run_variant() {
 
 	# 3c. stall: the device stopped, the driver took its buffers back.
 	if [ -n "$stall_check" ]; then
-		local stalled=$rounds_x renot resets sline
+		local stalled=$rounds_x renot resets sline abandoned failures skipped
 		renot=$(frame_value "$st" rounds_renotified)
 		resets=$(frame_value "$st" device_resets)
+		abandoned=$(frame_value "$st" device_resets_abandoned)
+		failures=$(frame_value "$st" device_reset_failures)
+		skipped=$(frame_value "$st" device_resets_skipped)
 		sline=$(grep -a -m1 '^fpw-double: stalled after' "$dir/src.qemu" 2>/dev/null)
-		local sdetail="rounds_stalled=${stalled:-n/a} device_resets=${resets:-n/a} rounds_renotified=${renot:-n/a} held_bytes=${held:-n/a}"
+		local sdetail="rounds_stalled=${stalled:-n/a} device_resets=${resets:-n/a} device_resets_abandoned=${abandoned:-n/a}"
+		sdetail+=" device_reset_failures=${failures:-n/a} device_resets_skipped=${skipped:-n/a} rounds_renotified=${renot:-n/a} held_bytes=${held:-n/a}"
 		sdetail+=" | rounds seen: $(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-ROUND ' | sed -n 's/.* end=\([a-z]*\) time_us=\([0-9]*\).*/\1:\2us/p' | tr '\n' ' ')"
 		if [ -z "$sline" ]; then
 			result FAIL "$p:stall" "the double never stalled (no 'fpw-double: stalled after' in ${dir#"$TOP"/}/src.qemu): $sdetail"
@@ -513,6 +518,8 @@ run_variant() {
 			result FAIL "$p:stall" "no round gave up waiting for the stalled device: $sdetail"
 		elif ! [ "${resets:-0}" -ge 1 ] 2>/dev/null; then
 			result FAIL "$p:stall" "the driver never reset the stalled device to take back its buffers: $sdetail"
+		elif [ "$resets" != 1 ] || [ "${abandoned:-x}" != 0 ] || [ "${failures:-x}" != 0 ]; then
+			result FAIL "$p:stall" "not one reset that worked (one per migration): $sdetail"
 		else
 			result PASS "$p:stall" "${sline#fpw-double: }; $sdetail"
 		fi
