@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The live migration benchmark's tables, written once, as data, for its two
 # halves: selftests/bench.sh measures (the migrations, one CSV line each,
-# and the run's settings) and selftests/lib/bench-report.sh (bench.sh report) turns a CSV into
-# the report. Source it (after common.sh).
+# and the run's settings) and selftests/lib/bench-report.sh ("bench.sh
+# report") turns a CSV into the report. Source it (after common.sh).
 #
 #   bench_scenario NAME KEY=VALUE...  one scenario (bench.sh -s):
 #     cmdline   the guest kernel command line it needs: fpw.bench=MODE runs
