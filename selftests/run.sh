@@ -23,6 +23,10 @@
 #                   lost, a migration whose device stops using hint
 #                   buffers for good, and 3 migrations in a row of one
 #                   guest (FPW_PINGPONG)
+#   bench-smoke     CI=true selftests/bench.sh: the benchmark's short form
+#                   (idle-dirty, this series and no hinting, one
+#                   repetition; results in .work/bench/ci/latest.md): it
+#                   measures and reports, and fails only if it cannot
 #   debug-build     selftests/build.sh -o debug debug: the guest kernel with
 #                   PROVE_LOCKING, DEBUG_ATOMIC_SLEEP and DEBUG_VM
 #   debug-initramfs selftests/initramfs.sh -o debug
@@ -126,6 +130,7 @@ step migration-test yes "initramfs" selftests/migration-test.sh
 # drop writes as KVM_CLEAR_DIRTY_LOG does; this series must lose nothing.
 step qemu-double no "" selftests/qemu-double.sh
 step h1-test yes "initramfs qemu-double" selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong
+step bench-smoke no "initramfs" env CI=true selftests/bench.sh
 if [ "${FPW_DEBUG_KERNEL:-1}" != 0 ]; then
 	step debug-build no "apply" selftests/build.sh -o debug debug
 	step debug-initramfs no "debug-build" selftests/initramfs.sh -o debug
