@@ -22,52 +22,82 @@
 #                          (allnoconfig + selftests/config/guest.config)
 #                          builds vmlinux and modules, with no compiler
 #                          warning in a file the series touches and no
-#                          modpost warning
+#                          modpost warning. One folder, build/bisect, from
+#                          patch to patch: make rebuilds what a patch
+#                          changes and links vmlinux and the modules again
+#                          (the series' objects are always compiled, for
+#                          their warnings). Here the first patch (the
+#                          walker, nothing selects it yet) and the second
+#                          (its test module selects it, and mmzone.h
+#                          depends on it) rebuild nearly every object
 #   gate:sparse            make C=2 CHECK=sparse on the series' .c files:
 #                          no warning that the same files at base lack
-#   gate:W=1               the same for the W=1 compiler warnings
+#                          (only those objects, in build/bisect)
+#   gate:W=1               the same for the W=1 compiler warnings (the
+#                          series' objects compiled again with W=1, in
+#                          build/bisect)
 #   gate:kernel-doc        scripts/kernel-doc -none -Wall on the series' .c
 #                          and .h files: no warning that base lacks
-#   gate:build:guest-y     the bisect build of the last patch: the guest,
-#                          VIRTIO_BALLOON=y, walker linked in
-#   gate:build:balloon-m   the guest with VIRTIO_BALLOON=m: vmlinux, modules
-#                          and modpost (the walker's exports)
-#   gate:build:no-balloon-compaction
-#                          the guest with BALLOON_COMPACTION=n: the series'
+#   gate:build:NAME        one per row of selftests/gates-matrix.tsv, in
+#                          its order: configure (allnoconfig or tinyconfig;
+#                          guest.config, the architecture's fragments of
+#                          selftests/lib/arch.sh, the row's own options),
+#                          check that the .config has what the row expects,
+#                          build with the same warning rule as
+#                          gate:bisect, then the row's checks. A build
+#                          configuration more is a row more (and its line
+#                          here). The rows:
+#     guest-y              the bisect build of the last patch, not built
+#                          again: VIRTIO_BALLOON=y, the walker in vmlinux
+#     balloon-m            VIRTIO_BALLOON=m: vmlinux, modules and modpost
+#                          (the walker's exports), virtio_balloon.ko
+#     no-balloon-compaction
+#                          BALLOON_COMPACTION=n: the series' objects
+#     walker-off           without VIRTIO_BALLOON and TEST_FREE_PAGE_WALK,
+#                          so FREE_PAGE_WALK is off (VMWARE_BALLOON keeps
+#                          MEMORY_BALLOON on): vmlinux and modules link,
+#                          mm/free_page_walk.o is not built, and a module
+#                          calling the API through the stubs of the header
+#                          builds with -Werror (the stubs match the real
+#                          declarations)
+#     tinyconfig           x86_64 tinyconfig (EXPERT, so SMP, MODULES,
+#                          MIGRATION, COMPACTION, MEMORY_BALLOON, PROC_FS,
+#                          SYSFS, PRINTK, VM_EVENT_COUNTERS, ZONE_DMA and
+#                          the walker off; -Os): vmlinux links
+#     allnoconfig          x86_64 allnoconfig (no EXPERT, so PROC_FS,
+#                          VM_EVENT_COUNTERS, ZONE_DMA and PRINTK on; -O2,
+#                          ORC): the series' folders (mm/, drivers/virtio/)
+#                          as far as it builds them; not linked, the link
+#                          with everything off is tinyconfig's
+#     i386                 ARCH=i386 (i686-linux-gnu-gcc), guest.config +
+#                          i386.config, 32-bit with HIGHMEM4G: the series'
 #                          objects
-#   gate:build:walker-off  the guest without VIRTIO_BALLOON and
-#                          TEST_FREE_PAGE_WALK, so FREE_PAGE_WALK is off
-#                          (VMWARE_BALLOON keeps MEMORY_BALLOON on):
-#                          vmlinux links, mm/free_page_walk.o is not built,
-#                          and a module calling the API through the stubs
-#                          of the header builds with -Werror (the stubs
-#                          match the real declarations)
-#   gate:build:tinyconfig, gate:build:allnoconfig
-#                          x86_64 vmlinux
-#   gate:build:i386        ARCH=i386 (i686-linux-gnu-gcc), allnoconfig +
-#                          guest.config + i386.config, 32-bit with
-#                          HIGHMEM4G: the series' objects
-#   gate:build:arm64       ARCH=arm64 (aarch64-linux-gnu-gcc), allnoconfig +
-#                          guest.config + arm64.config, 64 KiB pages: the
-#                          series' objects
+#     arm64                ARCH=arm64 (aarch64-linux-gnu-gcc), guest.config
+#                          + arm64.config, 64 KiB pages: the series' objects
 #                          Both take the configuration of selftests/build.sh
 #                          -a i386 / -a arm64 from selftests/lib/arch.sh, so
-#                          that ccache has their objects for the boot builds.
+#                          that ccache has their objects for the boot builds,
+#                          which link and boot them.
 # Every gate runs, whatever the others gave; the exit status is non-zero
-# when one failed. Each detail ends with the gate's wall time.
+# when one failed. Each detail ends with the gate's wall time and CPU time
+# (user + system of everything it ran), in seconds.
 #
-# Everything generated is under .work/gates: linux/, a git worktree of
-# .work/linux reset to its base tag every run; build/NAME/, the build
-# folders, kept so that later runs build incrementally (with ccache, set up
-# as in selftests/build.sh); logs/, one log per gate; base-ref/, the sparse
-# and W=1 warnings of base, computed once per base and toolchain.
+# Everything generated is under .work/gates (FPW_GATES_WORK): linux/, a git
+# worktree of .work/linux reset to its base tag every run; build/NAME/, the
+# build folders, kept so that later runs build incrementally (with ccache,
+# set up as in selftests/build.sh); logs/, one log per gate; base-ref/, the
+# sparse and W=1 warnings of base, computed once per base and toolchain.
 # build/NAME reaches the tree as ../../linux, as selftests/build.sh's
 # .work/build/NAME reaches .work/linux: with CCACHE_BASEDIR the compiler
 # command lines are the same, so the guest build.sh builds after the gates
-# comes from the cache the bisect build of the last patch filled. A guest
-# variant's folder (balloon-m, no-balloon-compaction, walker-off) starts as
-# a copy of build/bisect the first time, and rebuilds only what its options
-# change.
+# comes from the cache the bisect build of the last patch filled. A row's
+# folder made for the first time starts as a copy of its seed (a ccache
+# hit still preprocesses the file and runs objtool; a folder copied from a
+# build of nearly the same configuration rebuilds only what differs):
+# walker-off starts from the bisect build of the first patch, which has
+# the walker off too, balloon-m and no-balloon-compaction from that of the
+# last patch, allnoconfig from tinyconfig. Every object is compiled about
+# twice for the guest (walker off, walker on) and once for tinyconfig.
 #
 # Run on its own it starts a new result record and ends with the summary;
 # run by selftests/run.sh (FPW_IN_RUN set) it adds to the run's record.
@@ -82,6 +112,10 @@
 #                      start with one of these words (space or comma
 #                      separated), e.g. "mail checkpatch" or
 #                      "build:walker-off sparse"
+#   FPW_GATES_WORK     the folder of everything generated (default:
+#                      .work/gates); with an empty one under .work and an
+#                      empty CCACHE_DIR, a cold run (outside the repository
+#                      ccache does not share objects with the other builds)
 #   JOBS               make -j (default: nproc)
 set -u -o pipefail
 # shellcheck source=selftests/lib/common.sh
@@ -90,14 +124,22 @@ set -u -o pipefail
 . "$TOP/selftests/lib/results.sh"
 # shellcheck source=selftests/lib/arch.sh
 . "$TOP/selftests/lib/arch.sh"
+# shellcheck source=selftests/lib/kbuild.sh
+. "$TOP/selftests/lib/kbuild.sh"
+# shellcheck source=selftests/lib/series.sh
+. "$TOP/selftests/lib/series.sh"
 help_only "$@"
 cd "$TOP" || die "cannot cd to $TOP"
 
-G=$WORK/gates
+G=${FPW_GATES_WORK:-$WORK/gates}
+if ! mkdir -p "$G" || ! G=$(cd "$G" && pwd); then
+	die "cannot make ${FPW_GATES_WORK:-$WORK/gates}"
+fi
 TREE=$G/linux
 REPO=$WORK/linux
 LOGS=$G/logs
 EXCEPTIONS=${FPW_GATES_EXCEPTIONS:-$TOP/selftests/gates-exceptions.txt}
+MATRIX_FILE=$TOP/selftests/gates-matrix.tsv
 GUEST_CONFIG=$TOP/selftests/config/guest.config
 JOBS=${JOBS:-$(nproc)}
 # The Kconfig symbol of the walker, and its API header's guard.
@@ -117,7 +159,7 @@ fi
 [ -f "$SERIES" ] || die "no series file $SERIES"
 SERIES=$(cd "$(dirname "$SERIES")" && pwd)/${SERIES##*/}
 
-mkdir -p "$G" "$LOGS"
+mkdir -p "$LOGS"
 exec 9>"$G/.lock"
 flock -n 9 || die "another ${0##*/} is running (lock: $G/.lock)"
 
@@ -129,8 +171,30 @@ unset KCONFIG_ALLCONFIG KCFLAGS KCPPFLAGS ARCH CROSS_COMPILE W C
 # ---------------------------------------------------------------------------
 # Helpers
 
+# clock: "WALL:CPU", the seconds since the start and the CPU time, in clock
+# ticks, of this shell and every command it has waited for (user + system).
+TICKS=$(getconf CLK_TCK 2>/dev/null) || TICKS=100
+clock() {
+	local stat f
+	read -r stat <"/proc/$$/stat"
+	# The fields after "(comm) ": utime, stime, cutime, cstime are 12-15.
+	read -r -a f <<<"${stat##*) }"
+	echo "$SECONDS:$((f[11] + f[12] + f[13] + f[14]))"
+}
+
+# took START: "W s, C s CPU", the wall and CPU time since START (a clock).
+took() {
+	local now
+	now=$(clock)
+	echo "$((${now%%:*} - ${1%%:*})) s, $(((${now#*:} - ${1#*:}) / TICKS)) s CPU"
+}
+START_CLOCK=$(clock)
+
 # rel PATH: PATH relative to the top of the repository, for messages.
 rel() { echo "${1#"$TOP"/}"; }
+
+# rel_all TEXT: TEXT with every path inside the repository made relative.
+rel_all() { echo "${1//"$TOP"\//}"; }
 
 # selected NAME: is gate NAME (without "gate:") to run?
 selected() {
@@ -142,9 +206,10 @@ selected() {
 	return 1
 }
 
-# gate PASS|FAIL NAME START DETAIL: record gate:NAME, with its wall time.
+# gate PASS|FAIL NAME START DETAIL: record gate:NAME, with its wall and
+# CPU time since START (a clock).
 gate() {
-	result "$1" "gate:$2" "$4 ($((SECONDS - $3)) s)"
+	result "$1" "gate:$2" "$4 ($(took "$3"))"
 }
 
 # first_line TEXT: the first non-empty line of TEXT, trimmed.
@@ -198,11 +263,6 @@ new_lines() {
 	comm -13 <(LC_ALL=C sort "$1") <(LC_ALL=C sort "$2")
 }
 
-# series_names: the patch names of the series file, in order.
-series_names() {
-	sed -e 's/[[:space:]]*#.*//' -e '/^[[:space:]]*$/d' "$SERIES" | awk '{print $1}'
-}
-
 # patch_paths FILE: the paths a patch touches (both sides of a rename).
 patch_paths() {
 	sed -n -e 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|\1\n\2|p' "$1" | sort -u
@@ -220,20 +280,14 @@ kernel_objects() {
 	done
 }
 
-# set_mk OUT ARCH [CROSS]: MK is the make command for build folder OUT.
-set_mk() {
-	local out=$1 arch=$2 cross=${3:-}
-	MK=(make -s -C "$TREE" O="$out" ARCH="$arch" CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$JOBS")
-	[ -z "$cross" ] || MK+=(CROSS_COMPILE="$cross")
-}
-
 # configure OUT ARCH CROSS TARGET [FRAGMENT]: make TARGET (allnoconfig,
 # tinyconfig) in build folder OUT, with FRAGMENT (a file) as
-# KCONFIG_ALLCONFIG. Sets MK for OUT.
+# KCONFIG_ALLCONFIG. Sets MK, the make command (kbuild_make) for OUT.
 configure() {
 	local out=$1 arch=$2 cross=$3 target=$4 frag=${5:-}
 	mkdir -p "$out"
-	set_mk "$out" "$arch" "$cross"
+	kbuild_make "$TREE" "$out" "$arch" "$cross"
+	MK=("${KMAKE[@]}")
 	if [ -n "$frag" ]; then
 		cp "$frag" "$out/gates.config"
 		KCONFIG_ALLCONFIG=$out/gates.config "${MK[@]}" "$target"
@@ -259,19 +313,6 @@ config_expect() {
 		[ "$have" = "${e#*=}" ] || bad+=("CONFIG_${e%%=*}=$have (not ${e#*=})")
 	done
 	echo "${bad[*]}"
-}
-
-# fragment_missing OUT FRAGMENT: the =y/=m lines of FRAGMENT that the .config
-# of OUT lacks, leaving out symbols the tree does not define (yet).
-fragment_missing() {
-	local line sym
-	grep -E '^CONFIG_[A-Z0-9_]+=[ym]$' "$2" | while read -r line; do
-		grep -qx "$line" "$1/.config" && continue
-		sym=${line%%=*}
-		git -C "$TREE" grep -q -E "^[[:space:]]*(menu)?config ${sym#CONFIG_}[[:space:]]*$" -- '*Kconfig*' ||
-			continue
-		echo "$line"
-	done | tr '\n' ' ' | sed 's/ $//'
 }
 
 # build_warnings LOG: SERIES_W, the warnings of LOG (compiler, objtool)
@@ -324,28 +365,371 @@ kbuild() {
 	return 0
 }
 
-# enabled_objects OUT: the series' objects that the build in OUT built.
-enabled_objects() {
+# ---------------------------------------------------------------------------
+# The build matrix: the rows of selftests/gates-matrix.tsv
+
+# The walker's object, API header and entry point, as the series names them.
+WALKER_OBJ=mm/free_page_walk.o
+WALKER_HEADER=include/linux/free_page_walk.h
+WALKER_FN=free_page_walk_run
+
+MATRIX_KEYS="arch config fragment expect build seed checks"
+declare -A MATRIX=()
+MATRIX_LIST=()
+# SEEDED[NAME]: the seed a row's folder was copied from in this run.
+declare -A SEEDED=()
+# FRAGMENTS/NAME.config: the config fragment of row NAME.
+FRAGMENTS=$G/fragments
+
+# matrix_load: the rows of MATRIX_FILE as MATRIX[NAME.KEY] (table_def), the
+# names in MATRIX_LIST; a malformed row stops the script.
+matrix_load() {
+	local n=0 line file where name arch config fragment expect build seed checks extra c fn
+	file=$(rel "$MATRIX_FILE")
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		read -r name arch config fragment expect build seed checks extra <<<"${line%%#*}"
+		[ -n "$name" ] || continue
+		where="$file:$n: $name"
+		if [ -z "$checks" ] || [ -n "$extra" ]; then
+			die "$where: 8 columns expected (name $MATRIX_KEYS)"
+		fi
+		[ -z "${MATRIX[$name.arch]+set}" ] || die "$where: listed twice"
+		arch_load "$arch" 2>/dev/null || die "$where: $arch is not an architecture of selftests/lib/arch.sh"
+		case $config in *config) ;; *) die "$where: config: a make target such as allnoconfig" ;; esac
+		case $fragment in - | guest | guest,*) ;; *) die "$where: fragment: - or guest[,SYM=VALUE|FRAGMENT...]" ;; esac
+		[ "$build" != bisect ] || [ "$arch $config $fragment" = "x86_64 allnoconfig guest" ] ||
+			die "$where: the bisect build is x86_64 allnoconfig guest"
+		case $seed in
+		-) ;;
+		bisect@last | bisect@[1-9] | bisect@[1-9][0-9])
+			[ "$arch" = x86_64 ] || die "$where: seed: the bisect build is x86_64"
+			;;
+		*)
+			[ "${MATRIX[$seed.arch]:-}" = "$arch" ] ||
+				die "$where: seed: -, bisect@N, bisect@last or an earlier row of the same architecture"
+			;;
+		esac
+		for c in ${checks//,/ }; do
+			fn=${c%%=*}
+			[ "$c" = - ] || declare -F "check_${fn//-/_}" >/dev/null ||
+				die "$where: no check $fn (a function check_${fn//-/_})"
+		done
+		table_def MATRIX MATRIX_LIST "$MATRIX_KEYS" "$name" arch="$arch" config="$config" \
+			fragment="$fragment" expect="$expect" build="$build" seed="$seed" checks="$checks"
+	done <"$MATRIX_FILE"
+	[ ${#MATRIX_LIST[@]} -gt 0 ] || die "$file has no row"
+}
+
+# cell NAME KEY: the items of a cell of row NAME, blank separated.
+cell() {
+	local v=${MATRIX[$1.$2]}
+	[ "$v" != - ] || v=
+	echo "${v//,/ }"
+}
+
+# seed_rows KEY DIR: every selected row whose seed is KEY and whose folder
+# has no configuration yet starts as a copy of build folder DIR.
+seed_rows() {
+	local key=$1 src=$2 name out
+	for name in "${MATRIX_LIST[@]}"; do
+		[ "${MATRIX[$name.seed]}" = "$key" ] || continue
+		selected "build:$name" || continue
+		out=$G/build/$name
+		[ ! -f "$out/.config" ] || continue
+		rm -rf "$out"
+		mkdir -p "$out"
+		if cp -a "$src/." "$out/"; then
+			# objtool's own build records absolute paths: rewritten, it is
+			# not rebuilt, and so neither is every object depending on it.
+			grep -rlF "$src/" "$out/tools" 2>/dev/null | xargs -r sed -i "s|$src/|$out/|g"
+			SEEDED[$name]=$key
+		else
+			rm -rf "$out"
+		fi
+	done
+}
+
+# row_fragment NAME FILE: write FILE, the fragment of row NAME.
+row_fragment() {
+	local name=$1 file=$2 it frags=() lines=()
+	for it in $(cell "$name" fragment); do
+		case $it in
+		guest) ;;
+		*=*) lines+=("CONFIG_$it") ;;
+		*) frags+=("$it") ;;
+		esac
+	done
+	arch_fragment "$file" ${frags[@]+"${frags[@]}"} || return 1
+	[ ${#lines[@]} -eq 0 ] || printf '%s\n' "# gate:build:$name" "${lines[@]}" >>"$file"
+}
+
+# row_what NAME: the configuration of row NAME, for the result.
+row_what() {
+	local name=$1 it f what
+	what="$ARCH_NAME${ARCH_CROSS:+ (${ARCH_CROSS}gcc)} ${MATRIX[$name.config]}"
+	for it in $(cell "$name" fragment); do
+		case $it in
+		guest)
+			what+=" + guest.config"
+			for f in $ARCH_CONFIG; do what+=" + $f.config"; done
+			;;
+		*=*) what+=" + $it" ;;
+		*) what+=" + $it.config" ;;
+		esac
+	done
+	echo "$what"
+}
+
+# series_dirs: the folders of the series' kernel objects, as make targets.
+series_dirs() {
 	local o
 	for o in "${SERIES_OBJECTS[@]}"; do
-		[ -f "$1/$o" ] && echo "$o"
-	done | tr '\n' ' ' | sed 's/ $//'
+		echo "${o%/*}/"
+	done | sort -u
+}
+
+# The checks of the table's last column: check_NAME OUT ARG, on success a
+# "; what was checked" appended to CHECK_MSG, else MATRIX_MSG says what
+# failed. ROW_VMLINUX is set when the row built vmlinux. matrix_row calls
+# them by name.
+
+# check_built OUT FILE...: each FILE (removed before the build) was built.
+# shellcheck disable=SC2317 # called by name
+check_built() {
+	local out=$1 f miss=()
+	shift
+	for f in "$@"; do
+		[ -f "$out/$f" ] || miss+=("$f")
+	done
+	if [ ${#miss[@]} -gt 0 ]; then
+		MATRIX_MSG="not built: ${miss[*]}"
+		return 1
+	fi
+	CHECK_MSG+="; built $*"
+}
+
+# check_series_objects OUT: each of the series' objects was built.
+# shellcheck disable=SC2317 # called by name
+check_series_objects() { check_built "$1" "${SERIES_OBJECTS[@]}"; }
+
+# shellcheck disable=SC2317 # called by name
+check_walker_linked() {
+	grep -q " $WALKER_FN\$" "$1/System.map" 2>/dev/null ||
+		{ MATRIX_MSG="$WALKER_FN is not in vmlinux"; return 1; }
+	CHECK_MSG+="; vmlinux has $WALKER_FN"
+}
+
+# shellcheck disable=SC2317 # called by name
+check_walker_absent() {
+	[ ! -e "$1/$WALKER_OBJ" ] || { MATRIX_MSG="$WALKER_OBJ was built with $WALKER off"; return 1; }
+	CHECK_MSG+="; no $WALKER_OBJ"
+	[ -n "$ROW_VMLINUX" ] || return 0
+	! grep -q " $WALKER_FN\$" "$1/System.map" ||
+		{ MATRIX_MSG="$WALKER_FN is in vmlinux with $WALKER off"; return 1; }
+	CHECK_MSG+=", no $WALKER_FN in vmlinux"
+}
+
+# check_stubs OUT: build, against build folder OUT (walker off), a module
+# that includes the walker's header and takes the address of every function
+# it declares under CONFIG_WALKER, through a pointer of the declared type:
+# with -Werror a stub whose signature differs from the declaration fails,
+# and a missing stub leaves an undefined symbol for modpost.
+# shellcheck disable=SC2317 # called by name
+check_stubs() {
+	local out=$1 dir=$G/stubcheck log=$ROW_LOG decl re ret fn args stubs
+	if [ ! -f "$TREE/$WALKER_HEADER" ]; then
+		CHECK_MSG+="; no $WALKER_HEADER to check the stubs of"
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	re='^(.*[^A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\((.*)\)[[:space:]]*$'
+	{
+		echo "// SPDX-License-Identifier: GPL-2.0"
+		echo "/* Generated by selftests/gates.sh from $WALKER_HEADER. */"
+		echo "#include <linux/module.h>"
+		echo "#include <${WALKER_HEADER#include/}>"
+		echo "#ifdef CONFIG_$WALKER"
+		echo "#error CONFIG_$WALKER is set: this checks the stubs"
+		echo "#endif"
+		while read -r decl; do
+			decl=${decl#extern }
+			[[ $decl =~ $re ]] || continue
+			ret=${BASH_REMATCH[1]}
+			fn=${BASH_REMATCH[2]}
+			args=${BASH_REMATCH[3]}
+			echo "static __maybe_unused ${ret}(*const gates_check_$fn)($args) = $fn;"
+		done < <(awk -v sym="CONFIG_$WALKER" '
+			!inblk && /^#[ \t]*if/ && index($0, sym) && !/^#[ \t]*ifndef/ && !/![ \t]*(defined|IS_ENABLED|IS_BUILTIN)/ {
+				inblk = 1; depth = 1; next
+			}
+			!inblk { next }
+			/^#[ \t]*if/ { depth++ }
+			/^#[ \t]*endif/ { if (--depth == 0) exit }
+			depth == 1 && /^#[ \t]*(else|elif)/ { exit }
+			depth == 1 && !/^#/ { print }' "$TREE/$WALKER_HEADER" |
+			sed -e 's@/\*.*\*/@@g' -e 's@//.*$@@' | tr '\n' ' ' | tr ';' '\n')
+		echo "MODULE_LICENSE(\"GPL\");"
+		echo "MODULE_DESCRIPTION(\"The !CONFIG_$WALKER stubs match the declarations\");"
+	} >"$dir/fpw_stub_check.c"
+	stubs=$(grep -c '^static __maybe_unused .*gates_check_' "$dir/fpw_stub_check.c")
+	printf '%s\n' "obj-m += fpw_stub_check.o" "ccflags-y += -Werror" >"$dir/Kbuild"
+	echo "== stub check: $(rel "$dir")/fpw_stub_check.c" >>"$log"
+	if ! "${MK[@]}" M="$dir" modules >>"$log" 2>&1; then
+		MATRIX_MSG="a module using $WALKER_HEADER does not build with $WALKER off: $(last_error "$log") (log: $(rel "$log"))"
+		return 1
+	fi
+	if grep -qE '^(WARNING|ERROR): modpost' "$log"; then
+		MATRIX_MSG="modpost, module using $WALKER_HEADER with $WALKER off: $(grep -m1 -E '^(WARNING|ERROR): modpost' "$log")"
+		return 1
+	fi
+	CHECK_MSG+="; a module calling $stubs stub(s) of $WALKER_HEADER builds with -Werror"
+}
+
+# matrix_build NAME: configure row NAME in build/NAME, check its .config,
+# build its targets (prepare first when they are not vmlinux or modules).
+# BUILT: what was built; MATRIX_MSG: what went wrong, or the other warnings.
+matrix_build() {
+	local name=$1 out=$G/build/$1 log=$ROW_LOG frag='' bad t c o targets=() dirs=() on=() off=()
+	: >"$log"
+	[ -z "${SEEDED[$name]:-}" ] || echo "== $(rel "$out") started as a copy of ${SEEDED[$name]}" >>"$log"
+	if [ "${MATRIX[$name.fragment]}" != - ]; then
+		mkdir -p "$FRAGMENTS"
+		frag=$FRAGMENTS/$name.config
+		row_fragment "$name" "$frag" 2>>"$log" || { MATRIX_MSG="no fragment: $(last_error "$log")"; return 1; }
+	fi
+	if ! configure "$out" "$ARCH_KARCH" "$ARCH_CROSS" "${MATRIX[$name.config]}" ${frag:+"$frag"} >>"$log" 2>&1; then
+		MATRIX_MSG="make ${MATRIX[$name.config]} failed: $(last_error "$log") (log: $(rel "$log"))"
+		return 1
+	fi
+	if [ -n "$frag" ]; then
+		bad=$(kbuild_lost "$TREE" "$out" "$frag" "$ARCH_SRCARCH" 2>>"$log")
+		[ -z "$bad" ] || { MATRIX_MSG="fragment lines not in the .config: $bad"; return 1; }
+	fi
+	# shellcheck disable=SC2046 # a list
+	bad=$(config_expect "$out" $(cell "$name" expect))
+	[ -z "$bad" ] || { MATRIX_MSG="the configuration is not the intended one: $bad"; return 1; }
+	for t in $(cell "$name" build); do
+		case $t in
+		objects) targets+=("${SERIES_OBJECTS[@]}") ;;
+		dirs)
+			mapfile -t dirs < <(series_dirs)
+			targets+=("${dirs[@]}")
+			;;
+		vmlinux) targets+=("$t") ROW_VMLINUX=1 ;;
+		*) targets+=("$t") ;;
+		esac
+	done
+	for c in $(cell "$name" checks); do
+		case $c in built=*) rm -f "$out/${c#built=}" ;; esac
+	done
+	case " ${targets[*]} " in
+	*" vmlinux "* | *" modules "*) ;;
+	*)
+		"${MK[@]}" prepare >>"$log" 2>&1 ||
+			{ MATRIX_MSG="make prepare failed: $(last_error "$log") (log: $(rel "$log"))"; return 1; }
+		;;
+	esac
+	kbuild "$out" "$log" "${targets[@]}" || { MATRIX_MSG=$BUILD_MSG; return 1; }
+	MATRIX_MSG=$BUILD_MSG
+	BUILT=$(cell "$name" build)
+	BUILT=${BUILT/objects/"the series' objects"}
+	if [ ${#dirs[@]} -gt 0 ]; then
+		for o in "${SERIES_OBJECTS[@]}"; do
+			if [ -f "$out/$o" ]; then on+=("$o"); else off+=("$o"); fi
+		done
+		BUILT+=" (built ${on[*]:-none}${off[*]:+; not enabled: ${off[*]}})"
+	fi
+}
+
+# matrix_bisect NAME: row NAME is the bisect build of the last patch (built
+# here when that gate did not run).
+matrix_bisect() {
+	local name=$1 last=${NAMES[COUNT - 1]} bad
+	if selected "bisect:$last"; then
+		[ -n "$BISECT_LAST_OK" ] ||
+			{ MATRIX_MSG="the bisect build of the last patch failed (gate:bisect:$last)"; return 1; }
+		BUILT="vmlinux modules ($BISECT_TIME in gate:bisect:$last)"
+	else
+		guest_build "$ROW_LOG" || { MATRIX_MSG=$BUILD_MSG; return 1; }
+		MATRIX_MSG=$BUILD_MSG
+		BUILT="vmlinux modules"
+		seed_rows bisect@last "$BISECT_OUT"
+	fi
+	ROW_VMLINUX=1
+	# shellcheck disable=SC2046 # a list
+	bad=$(config_expect "$BISECT_OUT" $(cell "$name" expect))
+	[ -z "$bad" ] || { MATRIX_MSG="the configuration is not the intended one: $bad"; return 1; }
+}
+
+# matrix_row NAME: gate:build:NAME.
+matrix_row() {
+	local name=$1 start rc=0 out what other c fn arg
+	selected "build:$name" || return 0
+	if [ -z "$AM_OK" ]; then
+		result FAIL "gate:build:$name" "$NOT_APPLIED (0 s)"
+		return 0
+	fi
+	start=$(clock)
+	arch_load "${MATRIX[$name.arch]}"
+	what=$(row_what "$name")
+	MATRIX_MSG=''
+	CHECK_MSG=''
+	BUILT=''
+	ROW_VMLINUX=''
+	ROW_LOG=$LOGS/build-$name.log
+	if [ "${MATRIX[$name.build]}" = bisect ]; then
+		out=$BISECT_OUT
+		matrix_bisect "$name" || rc=1
+	else
+		out=$G/build/$name
+		matrix_build "$name" || rc=1
+	fi
+	other=$MATRIX_MSG
+	if [ "$rc" = 0 ]; then
+		for c in $(cell "$name" checks); do
+			fn=${c%%=*}
+			arg=
+			[ "$fn" = "$c" ] || arg=${c#*=}
+			"check_${fn//-/_}" "$out" "$arg" || { rc=1; break; }
+		done
+	fi
+	if [ "$rc" = 0 ]; then
+		gate PASS "build:$name" "$start" "$what, $(cell "$name" expect): $BUILT$CHECK_MSG${other:+; $other}"
+		seed_rows "$name" "$out"
+	else
+		gate FAIL "build:$name" "$start" "$what: $MATRIX_MSG"
+	fi
 }
 
 # ---------------------------------------------------------------------------
 # The series
 
-mapfile -t NAMES < <(series_names)
+# finish: the end of the run, its summary when run on its own.
+finish() {
+	info "gates done in $(took "$START_CLOCK")"
+	[ -n "${FPW_IN_RUN:-}" ] || { results_summary; exit; }
+	exit $((RESULTS_FAILED > 0))
+}
+
+# A series file that cannot be read leaves nothing to apply.
+if ! names=$(series_names "$SERIES" 2>"$LOGS/series.log"); then
+	result FAIL gate:am "$(rel_all "$(cat "$LOGS/series.log")")"
+	finish
+fi
+mapfile -t NAMES <<<"$names"
+# A patch the series names but the folder lacks fails its own gates, and
+# gate:am with this message.
+SERIES_MSG=
+series_check "$SERIES" "$PATCHES" >/dev/null 2>"$LOGS/series.log" ||
+	SERIES_MSG=$(rel_all "$(cat "$LOGS/series.log")")
 COUNT=${#NAMES[@]}
 declare -A SERIES_PATHS_SET=()
 declare -A PATCH_PATHS=()
 SERIES_PATHS=()
-missing_patches=()
 for p in "${NAMES[@]}"; do
-	if [ ! -f "$PATCHES/$p" ]; then
-		missing_patches+=("$p")
-		continue
-	fi
+	[ -f "$PATCHES/$p" ] || continue
 	PATCH_PATHS[$p]=$(patch_paths "$PATCHES/$p" | tr '\n' ' ')
 	for f in ${PATCH_PATHS[$p]}; do
 		[ -n "${SERIES_PATHS_SET[$f]:-}" ] && continue
@@ -356,49 +740,39 @@ done
 mapfile -t SERIES_OBJECTS < <(kernel_objects "${SERIES_PATHS[@]}")
 info "gates of $COUNT patch(es) of $(rel "$SERIES") in $(rel "$PATCHES")"
 
+matrix_load
+
 # ---------------------------------------------------------------------------
 # Tools
 
-if ! (need_pkgs git:git make:make gcc:gcc ccache:ccache flex:flex bison:bison bc:bc \
-	/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev perl:perl \
-	flock:util-linux quilt:quilt sparse:sparse \
-	/usr/bin/python3:python3 /usr/lib/python3/dist-packages/ply:python3-ply \
-	/usr/lib/python3/dist-packages/git:python3-git \
-	i686-linux-gnu-gcc:gcc-i686-linux-gnu aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu); then
+# The packages of any kernel build, the gates' own tools and the cross
+# compilers of the matrix's architectures.
+GATE_PKGS=(flock:util-linux quilt:quilt sparse:sparse
+	/usr/bin/python3:python3 /usr/lib/python3/dist-packages/ply:python3-ply
+	/usr/lib/python3/dist-packages/git:python3-git)
+for name in "${MATRIX_LIST[@]}"; do
+	arch_load "${MATRIX[$name.arch]}"
+	[ -z "$ARCH_CROSS" ] || GATE_PKGS+=("${ARCH_CROSS}gcc:$ARCH_CC_PKG")
+done
+if ! (need_pkgs "${KBUILD_PKGS[@]}" "${GATE_PKGS[@]}"); then
 	result FAIL gate:tools "could not install the Debian packages the gates need (log: $(rel "$WORK")/apt.log)"
 fi
 
 # ---------------------------------------------------------------------------
 # The worktree, at base
 
-# setup_tree: make TREE a worktree of REPO (again, when REPO was made anew)
-# and reset it to base.
-setup_tree() {
-	local common
-	git -C "$REPO" rev-parse -q --verify 'base^{commit}' >/dev/null 2>&1 ||
-		{ TREE_MSG="$(rel "$REPO") has no base tag: run ./apply.sh"; return 1; }
-	BASE=$(git -C "$REPO" rev-parse 'base^{commit}')
-	if ! common=$(git -C "$TREE" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) ||
-		! [ "$common" -ef "$REPO/.git" ] || ! [ "$(git -C "$TREE" rev-parse --show-toplevel 2>/dev/null)" -ef "$TREE" ]; then
-		info "making the worktree $(rel "$TREE") of $(rel "$REPO")"
-		rm -rf "$TREE"
-		git -C "$REPO" worktree prune
-		git -C "$REPO" worktree add -q --detach "$TREE" "$BASE" >"$LOGS/worktree.log" 2>&1 ||
-			{ TREE_MSG="git worktree add failed: $(last_error "$LOGS/worktree.log")"; return 1; }
-	fi
-	git -C "$TREE" am --abort >/dev/null 2>&1
-	if ! git -C "$TREE" checkout -q -f --detach "$BASE" >"$LOGS/worktree.log" 2>&1 ||
-		! git -C "$TREE" clean -q -fdx >>"$LOGS/worktree.log" 2>&1; then
-		TREE_MSG="cannot reset $(rel "$TREE") to base: $(last_error "$LOGS/worktree.log")"
-		return 1
-	fi
-}
-
-TREE_OK=1
+TREE_OK=
 TREE_MSG=
 BASE=
-setup_tree || TREE_OK=
-[ -n "$TREE_OK" ] && info "worktree $(rel "$TREE") at base ${BASE:0:12}"
+if ! BASE=$(git -C "$REPO" rev-parse -q --verify 'base^{commit}' 2>/dev/null); then
+	TREE_MSG="$(rel "$REPO") has no base tag: run ./apply.sh"
+elif kbuild_worktree "$REPO" "$TREE" base 2>"$LOGS/worktree.log"; then
+	TREE_OK=1
+else
+	TREE_MSG=$(rel_all "$(grep -v '^== ' "$LOGS/worktree.log" | head -n 1)")
+fi
+grep '^== ' "$LOGS/worktree.log" >&2
+[ -z "$TREE_OK" ] || info "worktree $(rel "$TREE") at base ${BASE:0:12}"
 
 # ---------------------------------------------------------------------------
 # gate:mail:PATCH
@@ -431,8 +805,9 @@ print(str(h.make_header(h.decode_header(sys.argv[1]))))' "$s" 2>/dev/null) || s=
 }
 
 mail_gate() {
-	local p=$1 n=$2 f=$PATCHES/$1 start=$SECONDS from subject body sob=() s author lines bad=()
+	local p=$1 n=$2 f=$PATCHES/$1 start from subject body sob=() s author lines bad=()
 	local re_num re_one re_sys summary
+	start=$(clock)
 	from=$(mail_header "$f" From)
 	subject=$(mail_header "$f" Subject)
 	body=$(awk 'NR == 1 && /^From / { next } !b { if ($0 == "") b = 1; next } $0 == "---" { exit } { print }' "$f")
@@ -504,7 +879,8 @@ exceptions_for() {
 }
 
 checkpatch_gate() {
-	local p=$1 start=$SECONDS log=$LOGS/checkpatch-$1.log ignore=() noreason=() t args=() total e w c l msg
+	local p=$1 start log=$LOGS/checkpatch-$1.log ignore=() noreason=() t args=() total e w c l msg
+	start=$(clock)
 	while read -r t; do
 		case $t in
 		!*) noreason+=("${t#!}") ;;
@@ -549,8 +925,15 @@ done
 
 # ---------------------------------------------------------------------------
 # Warnings of base, for the gates that count only what the series adds.
-# sparse and W=1 of base take a build folder at base; they depend only on
-# base, the guest config and the tools, so they are kept in base-ref/.
+# sparse and W=1 of base take the bisect build folder at base (W=1 changes
+# only the flags of the objects it compiles, which every build compiles
+# again anyway); they depend only on base, the guest config and the tools,
+# so they are kept in base-ref/.
+
+# The guest build of gate:bisect, sparse and W=1.
+BISECT_OUT=$G/build/bisect
+# W=1 had a folder of its own.
+rm -rf "$G/build/w1"
 
 BASE_OBJECTS=()
 BASE_REF=
@@ -595,12 +978,11 @@ base_reference() {
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	: >"$log"
-	configure "$G/build/bisect" x86_64 "" allnoconfig "$GUEST_CONFIG" >>"$log" 2>&1 &&
+	configure "$BISECT_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" >>"$log" 2>&1 &&
 		"${MK[@]}" prepare >>"$log" 2>&1 &&
-		sparse_run "$G/build/bisect" "${BASE_OBJECTS[@]}" >"$tmp/sparse" &&
-		configure "$G/build/w1" x86_64 "" allnoconfig "$GUEST_CONFIG" >>"$log" 2>&1 &&
+		sparse_run "$BISECT_OUT" "${BASE_OBJECTS[@]}" >"$tmp/sparse" &&
 		"${MK[@]}" W=1 prepare >>"$log" 2>&1 &&
-		w1_run "$G/build/w1" "${BASE_OBJECTS[@]}" >"$tmp/w1" || return 1
+		w1_run "$BISECT_OUT" "${BASE_OBJECTS[@]}" >"$tmp/w1" || return 1
 	touch "$tmp/done"
 	rm -rf "$ref"
 	mv "$tmp" "$ref"
@@ -610,9 +992,9 @@ BASE_REF_OK=
 if [ -n "$TREE_OK" ] && { selected sparse || selected W=1; }; then
 	: >"$LOGS/sparse-raw.log"
 	: >"$LOGS/w1-raw.log"
-	base_start=$SECONDS
+	base_start=$(clock)
 	base_reference && BASE_REF_OK=1
-	BASE_REF_TIME=$((SECONDS - base_start))
+	BASE_REF_TIME=$(took "$base_start")
 fi
 
 # ---------------------------------------------------------------------------
@@ -621,15 +1003,11 @@ fi
 COMMITS=()
 AM_OK=
 if [ -n "$TREE_OK" ]; then
-	start=$SECONDS
-	am_msg=
+	start=$(clock)
+	am_msg=$SERIES_MSG
 	for p in "${NAMES[@]}"; do
-		if [ ! -f "$PATCHES/$p" ]; then
-			am_msg="no patch file $(rel "$PATCHES")/$p"
-			break
-		fi
-		if ! git -C "$TREE" -c user.name="Free page walk workbench" -c user.email=workbench@localhost \
-			am -q --keep-cr "$PATCHES/$p" >"$LOGS/am.log" 2>&1; then
+		[ -z "$am_msg" ] || break
+		if ! series_git "$TREE" am -q --keep-cr "$PATCHES/$p" >"$LOGS/am.log" 2>&1; then
 			am_msg="$p does not apply onto $(git -C "$TREE" log -1 --format='%h (%s)' HEAD): $(last_error "$LOGS/am.log") (log: $(rel "$LOGS")/am.log)"
 			git -C "$TREE" am --abort >/dev/null 2>&1
 			git -C "$TREE" reset -q --hard HEAD
@@ -654,7 +1032,8 @@ NOT_APPLIED="skipped: the series does not apply (gate:am)"
 # gate:quilt
 
 quilt_gate() {
-	local start=$SECONDS dir=$G/quilt log=$LOGS/quilt.log files=() f diffs=()
+	local start dir=$G/quilt log=$LOGS/quilt.log files=() f diffs=()
+	start=$(clock)
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	mapfile -t files < <(git -C "$TREE" ls-tree -r --name-only "$BASE" -- "${SERIES_PATHS[@]}")
@@ -689,9 +1068,8 @@ fi
 # ---------------------------------------------------------------------------
 # gate:bisect:PATCH
 
-BISECT_OUT=$G/build/bisect
-BISECT_OK=
-BISECT_TIME=0
+BISECT_LAST_OK=
+BISECT_TIME=
 
 # guest_build LOG: configure and build the guest in BISECT_OUT at the tree's
 # commit; BUILD_MSG as kbuild's, or what went wrong.
@@ -702,7 +1080,7 @@ guest_build() {
 		BUILD_MSG="allnoconfig + guest.config failed: $(last_error "$log")"
 		return 1
 	fi
-	missing=$(fragment_missing "$BISECT_OUT" "$GUEST_CONFIG")
+	missing=$(kbuild_lost "$TREE" "$BISECT_OUT" "$GUEST_CONFIG" x86 2>>"$log")
 	if [ -n "$missing" ]; then
 		BUILD_MSG="guest.config lines not in the .config: $missing"
 		return 1
@@ -711,7 +1089,8 @@ guest_build() {
 }
 
 bisect_gate() {
-	local i=$1 p=${NAMES[$1]} start=$SECONDS log=$LOGS/bisect-${NAMES[$1]}.log mine=() o built=() off=() what
+	local i=$1 p=${NAMES[$1]} start log=$LOGS/bisect-${NAMES[$1]}.log mine=() o built=() off=() what
+	start=$(clock)
 	git -C "$TREE" checkout -q --detach "${COMMITS[i]}" ||
 		{ gate FAIL "bisect:$p" "$start" "cannot check out ${COMMITS[i]:0:12}"; return 1; }
 	# shellcheck disable=SC2086 # a list of paths
@@ -732,12 +1111,17 @@ bisect_gate() {
 }
 
 if [ -n "$AM_OK" ]; then
-	BISECT_OK=1
 	for i in "${!NAMES[@]}"; do
 		selected "bisect:${NAMES[i]}" || continue
-		start=$SECONDS
-		bisect_gate "$i" || BISECT_OK=
-		BISECT_TIME=$((SECONDS - start))
+		start=$(clock)
+		ok=
+		bisect_gate "$i" && ok=1
+		if [ $((i + 1)) -eq "$COUNT" ]; then
+			BISECT_LAST_OK=$ok
+			BISECT_TIME=$(took "$start")
+		fi
+		[ -z "$ok" ] || seed_rows "bisect@$((i + 1))" "$BISECT_OUT"
+		[ -z "$ok" ] || [ $((i + 1)) -ne "$COUNT" ] || seed_rows bisect@last "$BISECT_OUT"
 	done
 	# Everything from here on is at the top of the series.
 	git -C "$TREE" checkout -q --detach "${COMMITS[COUNT - 1]}"
@@ -765,7 +1149,7 @@ compare_gate() {
 }
 
 if selected sparse; then
-	start=$SECONDS
+	start=$(clock)
 	if [ -z "$AM_OK" ]; then
 		result FAIL gate:sparse "$NOT_APPLIED (0 s)"
 	elif [ -z "$BASE_REF_OK" ]; then
@@ -777,7 +1161,7 @@ if selected sparse; then
 			"${MK[@]}" prepare >>"$log" 2>&1; then
 			sparse_run "$BISECT_OUT" "${SERIES_OBJECTS[@]}" >"$G/sparse.head"
 			compare_gate sparse "$start" sparse "$G/sparse.head" "$BASE_REF/sparse" \
-				"C=2 ${SERIES_OBJECTS[*]} (base: ${BASE_OBJECTS[*]:-none}${BASE_REF_TIME:+, $BASE_REF_TIME s})"
+				"C=2 ${SERIES_OBJECTS[*]} (base: ${BASE_OBJECTS[*]:-none}${BASE_REF_TIME:+, $BASE_REF_TIME})"
 		else
 			gate FAIL sparse "$start" "configuring the guest failed: $(last_error "$log")"
 		fi
@@ -785,7 +1169,7 @@ if selected sparse; then
 fi
 
 if selected W=1; then
-	start=$SECONDS
+	start=$(clock)
 	if [ -z "$AM_OK" ]; then
 		result FAIL gate:W=1 "$NOT_APPLIED (0 s)"
 	elif [ -z "$BASE_REF_OK" ]; then
@@ -793,9 +1177,9 @@ if selected W=1; then
 	else
 		log=$LOGS/w1.log
 		: >"$log"
-		if configure "$G/build/w1" x86_64 "" allnoconfig "$GUEST_CONFIG" >>"$log" 2>&1 &&
+		if configure "$BISECT_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" >>"$log" 2>&1 &&
 			"${MK[@]}" W=1 prepare >>"$log" 2>&1; then
-			w1_run "$G/build/w1" "${SERIES_OBJECTS[@]}" >"$G/w1.head"
+			w1_run "$BISECT_OUT" "${SERIES_OBJECTS[@]}" >"$G/w1.head"
 			compare_gate W=1 "$start" W=1 "$G/w1.head" "$BASE_REF/w1" "${SERIES_OBJECTS[*]}"
 		else
 			gate FAIL W=1 "$start" "configuring the guest failed: $(last_error "$log")"
@@ -807,7 +1191,7 @@ fi
 # gate:kernel-doc
 
 if selected kernel-doc; then
-	start=$SECONDS
+	start=$(clock)
 	if [ -z "$AM_OK" ]; then
 		result FAIL gate:kernel-doc "$NOT_APPLIED (0 s)"
 	else
@@ -835,290 +1219,10 @@ if selected kernel-doc; then
 fi
 
 # ---------------------------------------------------------------------------
-# gate:build:*
+# gate:build:NAME, in the order of selftests/gates-matrix.tsv
 
-# FRAGMENTS/NAME.config: the config fragment of build NAME.
-FRAGMENTS=$G/fragments
-mkdir -p "$FRAGMENTS"
-
-# guest_fragment NAME LINE...: FRAGMENTS/NAME.config, guest.config with
-# LINE... appended (later lines win).
-guest_fragment() {
-	local name=$1
-	shift
-	{
-		cat "$GUEST_CONFIG"
-		echo "# selftests/gates.sh"
-		printf '%s\n' "$@"
-	} >"$FRAGMENTS/$name.config"
-}
-
-# matrix_build NAME ARCH CROSS CONFTARGET FRAGMENT|"" EXPECT TARGET...:
-# configure build/NAME, check the .config has every SYM=VALUE of EXPECT
-# (space separated), build TARGET... (prepare first when they are objects).
-# A build folder made for the first time starts as a copy of MATRIX_SEED
-# when that is set and built: a variant of the guest config then rebuilds
-# only what its options change. MATRIX_MSG: what went wrong, or the other
-# warnings.
-matrix_build() {
-	local name=$1 arch=$2 cross=$3 conf=$4 frag=$5 expect=$6 out=$G/build/$1 log=$LOGS/build-$1.log bad
-	shift 6
-	: >"$log"
-	if [ -n "${MATRIX_SEED:-}" ] && [ -f "$MATRIX_SEED/vmlinux" ] && [ ! -f "$out/.config" ]; then
-		echo "== seeding $(rel "$out") with a copy of $(rel "$MATRIX_SEED")" >>"$log"
-		if cp -a "$MATRIX_SEED/." "$out/" >>"$log" 2>&1; then
-			# objtool's own build records absolute paths: rewritten, it is
-			# not rebuilt, and so neither is every object depending on it.
-			grep -rlF "$MATRIX_SEED/" "$out/tools" 2>/dev/null |
-				xargs -r sed -i "s|$MATRIX_SEED/|$out/|g"
-		else
-			rm -rf "$out"
-			mkdir -p "$out"
-		fi
-	fi
-	MATRIX_SEED=
-	# shellcheck disable=SC2086 # a list
-	if ! configure "$out" "$arch" "$cross" "$conf" $frag >>"$log" 2>&1; then
-		MATRIX_MSG="make $conf failed: $(last_error "$log") (log: $(rel "$log"))"
-		return 1
-	fi
-	# shellcheck disable=SC2086 # a list
-	bad=$(config_expect "$out" $expect)
-	if [ -n "$bad" ]; then
-		MATRIX_MSG="the configuration is not the intended one: $bad"
-		return 1
-	fi
-	case " $* " in
-	*" vmlinux "* | *" modules "*) ;;
-	*)
-		if ! "${MK[@]}" prepare >>"$log" 2>&1; then
-			MATRIX_MSG="make prepare failed: $(last_error "$log") (log: $(rel "$log"))"
-			return 1
-		fi
-		;;
-	esac
-	if ! kbuild "$out" "$log" "$@"; then
-		MATRIX_MSG=$BUILD_MSG
-		return 1
-	fi
-	MATRIX_MSG=$BUILD_MSG
-}
-
-# matrix_gate NAME START OK DETAIL: record gate:build:NAME.
-matrix_gate() {
-	if [ "$3" = 0 ]; then
-		gate PASS "build:$1" "$2" "$4${MATRIX_MSG:+; $MATRIX_MSG}"
-	else
-		gate FAIL "build:$1" "$2" "$MATRIX_MSG"
-	fi
-}
-
-# objects_built NAME OBJ...: fail (MATRIX_MSG) unless build/NAME has each OBJ.
-objects_built() {
-	local out=$G/build/$1 o miss=()
-	shift
-	for o in "$@"; do
-		[ -f "$out/$o" ] || miss+=("$o")
-	done
-	[ ${#miss[@]} -eq 0 ] && return 0
-	MATRIX_MSG="not built: ${miss[*]}"
-	return 1
-}
-
-if [ -z "$AM_OK" ]; then
-	for g in guest-y balloon-m no-balloon-compaction walker-off tinyconfig allnoconfig i386 arm64; do
-		selected "build:$g" && result FAIL "gate:build:$g" "$NOT_APPLIED (0 s)"
-	done
-fi
-
-# The walker's object and API header, as the series names them.
-WALKER_OBJ=mm/free_page_walk.o
-WALKER_HEADER=include/linux/free_page_walk.h
-WALKER_FN=free_page_walk_run
-
-# guest-y: the bisect build at the top of the series (built here when the
-# bisect gates did not run).
-if [ -n "$AM_OK" ] && selected build:guest-y; then
-	start=$SECONDS
-	last=${NAMES[COUNT - 1]}
-	took=
-	if selected "bisect:$last"; then
-		ok=$BISECT_OK
-		[ -n "$ok" ] || MATRIX_MSG="the bisect build failed (gate:bisect)"
-		took=" ($BISECT_TIME s in gate:bisect:$last)"
-	else
-		ok=1
-		guest_build "$LOGS/build-guest-y.log" || { ok=; MATRIX_MSG=$BUILD_MSG; }
-	fi
-	if [ -n "$ok" ]; then
-		MATRIX_MSG=
-		bad=$(config_expect "$BISECT_OUT" VIRTIO_BALLOON=y "$WALKER=y")
-		if [ -n "$bad" ]; then
-			ok=
-			MATRIX_MSG="the configuration is not the intended one: $bad"
-		elif ! objects_built bisect "${SERIES_OBJECTS[@]}"; then
-			ok=
-		elif ! grep -q " $WALKER_FN\$" "$BISECT_OUT/System.map"; then
-			ok=
-			MATRIX_MSG="$WALKER_FN is not in vmlinux"
-		fi
-	fi
-	if [ -n "$ok" ]; then
-		gate PASS build:guest-y "$start" "guest config, VIRTIO_BALLOON=y $WALKER=y: vmlinux with $WALKER_FN, modules, ${SERIES_OBJECTS[*]}$took"
-	else
-		gate FAIL build:guest-y "$start" "$MATRIX_MSG"
-	fi
-fi
-
-if [ -n "$AM_OK" ] && selected build:balloon-m; then
-	start=$SECONDS
-	guest_fragment balloon-m CONFIG_VIRTIO_BALLOON=m
-	rc=0
-	MATRIX_SEED=$BISECT_OUT
-	matrix_build balloon-m x86_64 "" allnoconfig "$FRAGMENTS/balloon-m.config" \
-		"VIRTIO_BALLOON=m $WALKER=y" vmlinux modules &&
-		objects_built balloon-m drivers/virtio/virtio_balloon.ko || rc=1
-	matrix_gate balloon-m "$start" "$rc" "guest config, VIRTIO_BALLOON=m $WALKER=y: vmlinux, modules, modpost, drivers/virtio/virtio_balloon.ko"
-fi
-
-if [ -n "$AM_OK" ] && selected build:no-balloon-compaction; then
-	start=$SECONDS
-	guest_fragment no-balloon-compaction CONFIG_BALLOON_COMPACTION=n
-	rc=0
-	MATRIX_SEED=$BISECT_OUT
-	matrix_build no-balloon-compaction x86_64 "" allnoconfig "$FRAGMENTS/no-balloon-compaction.config" \
-		"BALLOON_COMPACTION=n VIRTIO_BALLOON=y $WALKER=y" "${SERIES_OBJECTS[@]}" &&
-		objects_built no-balloon-compaction "${SERIES_OBJECTS[@]}" || rc=1
-	matrix_gate no-balloon-compaction "$start" "$rc" "guest config, BALLOON_COMPACTION=n: ${SERIES_OBJECTS[*]}"
-fi
-
-# stub_check OUT: build, against build folder OUT (walker off), a module
-# that includes the walker's header and takes the address of every function
-# it declares under CONFIG_WALKER, through a pointer of the declared type:
-# with -Werror a stub whose signature differs from the declaration fails,
-# and a missing stub leaves an undefined symbol for modpost. STUBS: how
-# many functions were checked.
-stub_check() {
-	local out=$1 dir=$G/stubcheck log=$LOGS/build-walker-off.log decl re ret fn args
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	STUBS=0
-	re='^(.*[^A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\((.*)\)[[:space:]]*$'
-	{
-		echo "// SPDX-License-Identifier: GPL-2.0"
-		echo "/* Generated by selftests/gates.sh from $WALKER_HEADER. */"
-		echo "#include <linux/module.h>"
-		echo "#include <${WALKER_HEADER#include/}>"
-		echo "#ifdef CONFIG_$WALKER"
-		echo "#error CONFIG_$WALKER is set: this checks the stubs"
-		echo "#endif"
-		while read -r decl; do
-			decl=${decl#extern }
-			[[ $decl =~ $re ]] || continue
-			ret=${BASH_REMATCH[1]}
-			fn=${BASH_REMATCH[2]}
-			args=${BASH_REMATCH[3]}
-			echo "static __maybe_unused ${ret}(*const gates_check_$fn)($args) = $fn;"
-		done < <(awk -v sym="CONFIG_$WALKER" '
-			!inblk && /^#[ \t]*if/ && index($0, sym) && !/^#[ \t]*ifndef/ && !/![ \t]*(defined|IS_ENABLED|IS_BUILTIN)/ {
-				inblk = 1; depth = 1; next
-			}
-			!inblk { next }
-			/^#[ \t]*if/ { depth++ }
-			/^#[ \t]*endif/ { if (--depth == 0) exit }
-			depth == 1 && /^#[ \t]*(else|elif)/ { exit }
-			depth == 1 && !/^#/ { print }' "$TREE/$WALKER_HEADER" |
-			sed -e 's@/\*.*\*/@@g' -e 's@//.*$@@' | tr '\n' ' ' | tr ';' '\n')
-		echo "MODULE_LICENSE(\"GPL\");"
-		echo "MODULE_DESCRIPTION(\"The !CONFIG_$WALKER stubs match the declarations\");"
-	} >"$dir/fpw_stub_check.c"
-	STUBS=$(grep -c '^static __maybe_unused .*gates_check_' "$dir/fpw_stub_check.c")
-	printf '%s\n' "obj-m += fpw_stub_check.o" "ccflags-y += -Werror" >"$dir/Kbuild"
-	echo "== stub check: $(rel "$dir")/fpw_stub_check.c" >>"$log"
-	if ! "${MK[@]}" M="$dir" modules >>"$log" 2>&1; then
-		MATRIX_MSG="a module using $WALKER_HEADER does not build with $WALKER off: $(last_error "$log") (log: $(rel "$log"))"
-		return 1
-	fi
-	if grep -qE '^(WARNING|ERROR): modpost' "$log"; then
-		MATRIX_MSG="modpost, module using $WALKER_HEADER with $WALKER off: $(grep -m1 -E '^(WARNING|ERROR): modpost' "$log")"
-		return 1
-	fi
-}
-
-if [ -n "$AM_OK" ] && selected build:walker-off; then
-	start=$SECONDS
-	out=$G/build/walker-off
-	# VMWARE_BALLOON keeps MEMORY_BALLOON and BALLOON_COMPACTION on, as
-	# in the guest: they change vm_event_item.h, which nearly every file
-	# includes, so without it every object would be compiled anew. With
-	# it the preprocessed sources match the first bisect build's (walker
-	# off as well), and ccache has them.
-	guest_fragment walker-off CONFIG_VIRTIO_BALLOON=n CONFIG_TEST_FREE_PAGE_WALK=n \
-		CONFIG_VMWARE_VMCI=y CONFIG_VMWARE_BALLOON=y
-	rm -f "$out/$WALKER_OBJ"
-	rc=0
-	STUBS=0
-	MATRIX_SEED=$BISECT_OUT
-	matrix_build walker-off x86_64 "" allnoconfig "$FRAGMENTS/walker-off.config" \
-		"VIRTIO_BALLOON=n TEST_FREE_PAGE_WALK=n $WALKER=n MEMORY_BALLOON=y BALLOON_COMPACTION=y" \
-		vmlinux modules || rc=1
-	if [ "$rc" = 0 ]; then
-		if [ -e "$out/$WALKER_OBJ" ]; then
-			rc=1
-			MATRIX_MSG="$WALKER_OBJ was built with $WALKER off"
-		elif grep -q " $WALKER_FN\$" "$out/System.map"; then
-			rc=1
-			MATRIX_MSG="$WALKER_FN is in vmlinux with $WALKER off"
-		elif [ -f "$TREE/$WALKER_HEADER" ]; then
-			other=$MATRIX_MSG
-			stub_check "$out" || rc=1
-			[ "$rc" = 1 ] || MATRIX_MSG=$other
-		fi
-	fi
-	matrix_gate walker-off "$start" "$rc" "guest config without VIRTIO_BALLOON and TEST_FREE_PAGE_WALK, $WALKER=n: vmlinux links, no $WALKER_OBJ, a module calling $STUBS stub(s) of $WALKER_HEADER builds with -Werror"
-fi
-
-for conf in tinyconfig allnoconfig; do
-	if [ -z "$AM_OK" ] || ! selected "build:$conf"; then continue; fi
-	start=$SECONDS
-	rc=0
-	matrix_build "$conf" x86_64 "" "$conf" "" "64BIT=y" vmlinux || rc=1
-	if [ "$rc" = 0 ] && [ -e "$G/build/$conf/$WALKER_OBJ" ]; then
-		rc=1
-		MATRIX_MSG="$WALKER_OBJ was built"
-	fi
-	matrix_gate "$conf" "$start" "$rc" "x86_64 $conf: vmlinux links, $WALKER=$(config_value "$G/build/$conf" "$WALKER")"
+for name in "${MATRIX_LIST[@]}"; do
+	matrix_row "$name"
 done
 
-# The i386 and arm64 builds: the configuration of selftests/build.sh -a
-# ARCH (selftests/lib/arch.sh and its fragments), the series' objects.
-# cross_gate ARCH EXPECT LABEL: EXPECT are the config symbols the build
-# must have, LABEL says what they mean in the result.
-cross_gate() {
-	local arch=$1 expect=$2 label=$3 start=$SECONDS rc=0
-
-	if [ -z "$AM_OK" ] || ! selected "build:$arch"; then
-		return
-	fi
-	if ! arch_load "$arch" || ! arch_fragment "$FRAGMENTS/$arch.config"; then
-		rc=1
-		MATRIX_MSG="no $arch configuration in selftests/lib/arch.sh and selftests/config"
-	else
-		matrix_build "$arch" "$ARCH_KARCH" "$ARCH_CROSS" allnoconfig "$FRAGMENTS/$arch.config" \
-			"$expect VIRTIO_BALLOON=y $WALKER=y BALLOON_COMPACTION=y" "${SERIES_OBJECTS[@]}" &&
-			objects_built "$arch" "${SERIES_OBJECTS[@]}" || rc=1
-	fi
-	matrix_gate "$arch" "$start" "$rc" "ARCH=$arch ${ARCH_CROSS}gcc, allnoconfig + guest.config + $ARCH_CONFIG.config, $label, VIRTIO_BALLOON=y: ${SERIES_OBJECTS[*]}"
-}
-
-cross_gate i386 "64BIT=n HIGHMEM4G=y" HIGHMEM4G
-cross_gate arm64 ARM64_64K_PAGES=y "64K pages"
-
-# ---------------------------------------------------------------------------
-
-info "gates done in $SECONDS s"
-if [ -z "${FPW_IN_RUN:-}" ]; then
-	results_summary
-	exit
-fi
-[ "$RESULTS_FAILED" -eq 0 ]
+finish
