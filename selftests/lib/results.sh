@@ -6,7 +6,8 @@
 #   results_reset                      start a new run (empties the record)
 #   results_summary                    print every result of the run, then as
 #                                      the very last line "N passed, N failed"
-#                                      (and ", N skipped" when any was);
+#                                      (the line before counts the skipped
+#                                      ones, when there are any);
 #                                      non-zero when anything failed (or
 #                                      nothing passed at all)
 #
@@ -90,10 +91,7 @@ results_summary() {
 			esac
 		done <"$RESULTS_FILE"
 	fi
-	if [ "$skipped" -gt 0 ]; then
-		echo "$passed passed, $failed failed, $skipped skipped"
-	else
-		echo "$passed passed, $failed failed"
-	fi
+	[ "$skipped" -eq 0 ] || echo "$skipped skipped (shown above; counted neither as passed nor failed)"
+	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
