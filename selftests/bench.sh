@@ -11,6 +11,7 @@
 #                      [-o DIR] [-c CMDLINE] [-R FILE]
 #                      [-m [-M ORDERS] | -b BUDGETS]
 #   selftests/bench.sh report [-o DIR] [-R FILE] SOURCE...
+#   selftests/bench.sh report -t CSV
 #
 #   -r REPS       repetitions of every case (default 3); the kernels of a
 #                 case run interleaved, in a rotating order
@@ -74,7 +75,10 @@
 # (bench/results/, a run folder .work/bench/runs/<date>/). -o DIR writes
 # NAME.md and NAME.png there instead of next to NAME.csv; -R FILE takes one
 # CSV. Every CSV is checked first; a missing column, a garbled line or no
-# run at all is an error, and nothing is written.
+# run at all is an error, and nothing is written. -t prints the main table
+# of CSV as plain text for a mail instead (medians of MB sent, total s,
+# downtime ms and sent / in use, at most 75 columns; the cover letter's
+# table), and writes nothing.
 #
 # Under CI=true (and no option given) it is a smoke check: idle-dirty,
 # patched and hint-off, one repetition.
@@ -141,9 +145,9 @@ if [ "${CI:-}" = true ] && [ $# -eq 0 ]; then
 	reps=1 scenarios=idle-dirty kernels=patched,hint-off sizes=''
 	outdir=$WORK/bench/ci
 fi
-extra_cmdline='' readme='' measure_opt='' out_given=''
-while getopts r:s:k:z:o:c:mM:b:R:h opt; do
-	[[ $opt == [oRh?:] ]] || measure_opt+=" -$opt"
+extra_cmdline='' readme='' measure_opt='' out_given='' text=''
+while getopts r:s:k:z:o:c:mM:b:R:th opt; do
+	[[ $opt == [oRth?:] ]] || measure_opt+=" -$opt"
 	case $opt in
 	r) reps=$OPTARG ;;
 	s) scenarios=$OPTARG scen_given=1 ;;
@@ -155,16 +159,23 @@ while getopts r:s:k:z:o:c:mM:b:R:h opt; do
 	b) sweep=hint_budget_mib sweep_file=budget sweep_vals=$OPTARG ;;
 	M) orders=$OPTARG ;;
 	R) readme=$OPTARG ;;
+	t) text=1 ;;
 	h) usage_exit 0 ;;
 	*) usage_exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 if [ "$mode" = report ]; then
-	[ -z "$measure_opt" ] || bench_usage_error "report takes -o and -R, not$measure_opt"
+	[ -z "$measure_opt" ] || bench_usage_error "report takes -o, -R and -t, not$measure_opt"
+	if [ -n "$text" ]; then
+		[ -z "$out_given$readme" ] || bench_usage_error "report -t writes nothing: no -o or -R"
+		bench_text "$@"
+		exit
+	fi
 	bench_report "${out_given:+$outdir}" "$readme" "$@"
 	exit
 fi
+[ -z "$text" ] || bench_usage_error "-t is an option of report"
 [ $# -eq 0 ] || bench_usage_error "unexpected argument '$1'"
 cd "$TOP" || die "cannot cd to $TOP"
 case $sweep in

@@ -31,6 +31,15 @@
 # named min_order, no inuse_kb or hint_buffers (their report columns are
 # left out, as they were then).
 #
+#   bench_text CSV
+#
+# The main table of one CSV as plain text for a mail (the cover letter of
+# the posting, scripts/export-patches.sh), on stdout: a line with the date,
+# host and QEMU of the run, a line saying what the figures are, then per
+# scenario, guest size and kernel the medians of MB sent, total s, downtime
+# ms and sent / in use, at most 75 columns wide with this benchmark's
+# scenario names. Nothing is written; no gnuplot needed.
+#
 # Every CSV is checked before anything is made: a column the report needs
 # that is missing, a line with another number of fields than the header, a
 # rep or size that is not a whole number, a figure that is not a number,
@@ -44,6 +53,8 @@
 # ended ok:
 #   F:D:P    median of column F, with [min-max] when there is more than one
 #            run, divided by D, P decimals
+#   %F:D:P   median of column F divided by D, P decimals, without [min-max]
+#            (the text table)
 #   F/G*M    median of F / (median of G x M), 2 decimals
 #   F//G     median over the runs with G > 0 of F / G, 2 decimals
 #   #        runs with a figure / all attempts, failed ones included
@@ -58,6 +69,11 @@ MAIN_COLS=("runs|#" "sent MB|transferred:1000000:0" "normal pages|normal_pages:1
 	"sent / used|transferred/used_kb*1024" "?sent / in use|transferred/inuse_kb*1024")
 BLOCK_COLS=("blocks per order 0..10|@hint_blocks" "?buffers|@hint_buffers"
 	"pages hinted (all rounds)|@hint_pages" "rounds|@hint_rounds")
+# The text table (bench_text), for a mail: "HEAD1~HEAD2|SPEC", the header
+# on two lines; the first ? column the CSV has is the last column.
+TEXT_COLS=("sent~MB|%transferred:1000000:0" "total~s|%total_ms:1000:2"
+	"downtime~ms|%downtime_ms:1:0")
+TEXT_RATIO=("?sent /~in use|transferred/inuse_kb*1024" "sent /~used|transferred/used_kb*1024")
 BUSY_COLS=("baseline MiB/s|busy_base_mib_s:1:0" "MiB/s|busy_mib_s:1:0"
 	"during / baseline|busy_mib_s//busy_base_mib_s")
 for c in compact_stall compact_migrate_scanned compact_isolated compact_daemon_wake pgscan pgsteal \
@@ -202,6 +218,10 @@ q() {
 		}
 		split(s, p, ":")
 		fm = "%." p[3] "f"
+		if (s ~ /^%/) {
+			k = vals(substr(p[1], 2))
+			return k ? sprintf(fm, median(k) / p[2]) : "n/a"
+		}
 		if (s ~ /^=/) {
 			k = vals(substr(p[1], 2))
 			return k ? sprintf(fm " " fm " " fm, median(k) / p[2], a[1] / p[2], a[k] / p[2]) : "NaN NaN NaN"
@@ -285,9 +305,9 @@ load_settings() {
 # ---- one report ----------------------------------------------------------------
 
 # The CSV being reported on and what csv_scan found in it (set by
-# report_one, inside bench_report's subshell).
-rp_csv='' rp_scan='' rp_reps='' rp_runs='' rp_sweep='' rp_have=''
-rp_cases=() rp_kernels=() rp_scens=() rp_sizes=()
+# report_load, inside bench_report's or bench_text's subshell).
+rp_csv='' rp_scan='' rp_reps='' rp_runs='' rp_sweep='' rp_have='' rp_param=''
+rp_cases=() rp_kernels=() rp_scens=() rp_sizes=() rp_lines=()
 
 # present SPEC...: those of the table columns SPEC that the CSV has.
 present() {
@@ -438,14 +458,15 @@ report_plot() {
 	}
 }
 
-# report_one CSV DEST: the report of CSV, whose csv_scan lines are in rp_scan,
-# into the folder DEST: NAME.md, NAME.png (not for a sweep) and NAME.block
-# (for -R).
-report_one() {
+# report_load CSV: what the report of CSV (its csv_scan lines in rp_scan)
+# is made of: rp_cases, rp_kernels, rp_scens, rp_sizes, rp_sweep, rp_reps,
+# rp_runs, rp_have, the settings (load_settings), rp_param (the swept
+# parameter) and rp_lines, a "CELLS|FILTER" line per case and kernel for
+# md_table: "scenario | guest | kernel" and the runs of that line.
+report_load() {
 	rp_csv=$1
-	local dest=$2 name key a b c s z mo k lbl lines=() title head colnotes main blocks busy='' targets='' notes
-	name=$(basename "$rp_csv" .csv)
-	rp_cases=() rp_kernels=() rp_scens=() rp_sizes=() rp_sweep=''
+	local key a b c s z mo k lbl
+	rp_cases=() rp_kernels=() rp_scens=() rp_sizes=() rp_sweep='' rp_lines=()
 	while IFS=$'\t' read -r key a b c; do
 		case $key in
 		case)
@@ -462,16 +483,28 @@ report_one() {
 	done <<<"$rp_scan"
 	load_settings "$rp_csv"
 	# The swept parameter: older CSVs name their sweep column after it.
-	local param=${rp_set[sweep]:-parameter} label=min_order
-	[[ " $rp_have " != *" sweep "* ]] || label=$param
+	rp_param=${rp_set[sweep]:-parameter}
+	local label=min_order
+	[[ " $rp_have " != *" sweep "* ]] || label=$rp_param
 	for c in "${rp_cases[@]}"; do
 		read -r s z mo <<<"$c"
 		lbl=$s
 		if [ "$mo" = - ]; then mo=''; else lbl+=", $label $mo"; fi
 		for k in "${rp_kernels[@]}"; do
-			lines+=("$lbl | $((z / 1024)) GiB | $k|scenario=$s size_mib=$z kernel=$k sweep=$mo")
+			rp_lines+=("$lbl | $((z / 1024)) GiB | $k|scenario=$s size_mib=$z kernel=$k sweep=$mo")
 		done
 	done
+}
+
+# report_one CSV DEST: the report of CSV, whose csv_scan lines are in rp_scan,
+# into the folder DEST: NAME.md, NAME.png (not for a sweep) and NAME.block
+# (for -R).
+report_one() {
+	local dest=$2 name s k lines=() title head colnotes main blocks busy='' targets='' notes
+	report_load "$1"
+	name=$(basename "$rp_csv" .csv)
+	local param=$rp_param
+	lines=("${rp_lines[@]}")
 
 	title=${rp_set[title]:-}
 	[ -n "$title" ] || [ -z "$rp_sweep" ] ||
@@ -551,6 +584,109 @@ $(md_table kernel BUSY_COLS "${lines[@]}")"
 	[ -n "$rp_sweep" ] || report_plot "$dest/$name.png" "$dest/$name.plot"
 }
 
+
+# ---- the text table, for a mail ---------------------------------------------------
+
+# wrap: stdin's lines wrapped at blanks to at most 75 columns.
+wrap() {
+	awk '{
+		n = split($0, w, " "); l = ""
+		for (i = 1; i <= n; i++) {
+			if (l != "" && length(l) + 1 + length(w[i]) > 75) { print l; l = w[i] }
+			else l = (l == "" ? w[i] : l " " w[i])
+		}
+		print l
+	}'
+}
+
+# text_runs: the runs of every line of rp_lines ("ok/attempts"), when it
+# is the same for all, else nothing.
+text_runs() {
+	local line
+	for line in "${rp_lines[@]}"; do
+		q "" "${line##*|}" "#"
+	done | sort -u | awk '{ r = $0; n++ } END { if (n == 1) print r }'
+}
+
+# text_table RUNS: the lines of rp_lines as a plain-text table: medians
+# only, text left and figures right aligned, the header on two lines; a
+# runs column when RUNS (text_runs) is empty.
+text_table() {
+	local line cells c specs=() heads=("~scenario" "~guest" "~kernel")
+	[ -n "$1" ] || specs=("~runs|#")
+	mapfile -t -O "${#specs[@]}" specs < <(present "${TEXT_COLS[@]}")
+	c=$(present "${TEXT_RATIO[@]}" | head -n 1)
+	[ -z "$c" ] || specs+=("$c")
+	for c in "${specs[@]}"; do heads+=("${c%%|*}"); done
+	{
+		printf '%s\n' "${heads[@]}" | sed 's/~.*//' | paste -sd '\t'
+		printf '%s\n' "${heads[@]}" | sed 's/^[^~]*~//' | paste -sd '\t'
+		for line in "${rp_lines[@]}"; do
+			cells=$(q $'\t' "${line##*|}" "${specs[@]#*|}")
+			[ -z "$cells" ] || printf '%s\t%s\n' "${line%|*}" "$cells" | sed 's/ | /\t/g'
+		done
+	} | awk -F'\t' -v left=3 '
+		{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } if (NF > nf) nf = NF }
+		END {
+			for (r = 1; r <= NR; r++) {
+				if (r == 3) {
+					l = ""
+					for (i = 1; i <= nf; i++) { d = sprintf("%" w[i] "s", ""); gsub(/ /, "-", d); l = l (i > 1 ? "  " : "") d }
+					print l
+				}
+				l = ""
+				for (i = 1; i <= nf; i++)
+					l = l (i > 1 ? "  " : "") sprintf(i <= left ? "%-" w[i] "s" : "%" w[i] "s", c[r, i])
+				sub(/ +$/, "", l)
+				print l
+			}
+		}'
+}
+
+# bench_text CSV: the benchmark of CSV as plain text for a mail (the cover
+# letter's table, posting/cover-letter.txt): a line naming the date, the
+# host and the QEMU of the run (from its settings), a line saying what the
+# figures are, then text_table. At most 75 columns when the scenario names
+# allow it. Runs in a subshell; non-zero (1; 2 with the usage) when
+# anything is wrong, and then nothing is printed.
+bench_text() (
+	[ $# -eq 1 ] || bench_usage_error "report -t takes one CSV"
+	{ [ -f "$1" ] && [[ $1 == *.csv ]]; } || bench_usage_error "$1 is not a .csv file"
+	rp_scan=$(csv_scan "$1") || die "${rp_scan:-cannot read $1}"
+	report_load "$1"
+	local host='' qemu='' r what out runs
+	for r in "${rp_rows[@]}"; do
+		case ${r%%$'\t'*} in
+		"host CPU") host=${r#*$'\t'} ;;
+		QEMU) qemu=$(sed -e 's/^QEMU emulator version \([^ ,]*\).*/QEMU \1/' -e 's/, accel .*//' <<<"${r#*$'\t'}") ;;
+		esac
+	done
+	if [ -n "${rp_set[date]:-}" ]; then
+		what="Measured ${rp_set[date]%% *}${host:+ on $host}${qemu:+, $qemu}${rp_set[accel]:+ (${rp_set[accel]^^})}."
+	else
+		what="Measured in .work/$rp_runs; the settings (date, host, QEMU) were not recorded."
+	fi
+	runs=$(text_runs)
+	if [ -n "$runs" ]; then
+		r="Medians of ${runs%%/*} runs;"
+		[ "${runs%%/*}" != 1 ] || r="One run each;"
+	else
+		r="Medians of the runs that completed (runs: completed/attempts);"
+	fi
+	r+=" sent: bytes on the wire; total, downtime: QMP;"
+	if [[ " $rp_have " == *" inuse_kb "* ]]; then
+		r+=" in use: guest RAM - MemFree before the migration."
+	else
+		r+=" used: MemTotal - MemFree before the migration."
+	fi
+	out=$(
+		printf '%s\n' "$what" | wrap
+		printf '%s\n' "$r" | wrap
+		echo
+		text_table "$runs"
+	) || die "no text table of $1"
+	printf '%s\n' "$out"
+)
 
 # ---- check every CSV, make every report, then put them in place ----------------
 
