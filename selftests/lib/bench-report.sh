@@ -15,10 +15,13 @@
 #
 # For NAME.csv it writes NAME.md: the settings, a table of medians with
 # min-max per scenario, guest size and kernel, the blocks hinted per order,
-# the busy guest's throughput and /proc/vmstat changes, the targets (met /
-# not met; never enforced) and notes; and, unless the CSV is a parameter
-# sweep, NAME.png: bytes and time per scenario and kernel, and the size
-# sweep. The scenarios, sizes, sweep values and kernels are those of the
+# the memory the driver held and the cost per block hinted (guest us per
+# block, host iothread ms per 1000 blocks), the host CPU time of the source
+# and the destination QEMU by thread class, the busy guest's throughput and
+# /proc/vmstat changes, the targets (met / not met; never enforced) and
+# notes; and, unless the CSV is a parameter sweep, NAME.png: bytes (with
+# the memory in use) and time per scenario and kernel, held memory, host
+# CPU by thread class, and the size sweep. The scenarios, sizes, sweep values and kernels are those of the
 # CSV, in the order they were run; the scenarios' roles (selftests/lib/
 # bench.sh) choose the targets, the busy table and the size panels.
 #
@@ -28,8 +31,9 @@
 # For a CSV measured before there were settings files they are read from
 # the header of the NAME.md it came with; with neither, the report says
 # they were not recorded. Older CSVs are read as well: a sweep column
-# named min_order, no inuse_kb or hint_buffers (their report columns are
-# left out, as they were then).
+# named min_order, no inuse_kb or hint_buffers, none of the held memory,
+# cost per block or host CPU columns (their report columns, tables and
+# panels are left out, as they were then).
 #
 #   bench_text CSV
 #
@@ -56,7 +60,8 @@
 #   %F:D:P   median of column F divided by D, P decimals, without [min-max]
 #            (the text table)
 #   F/G*M    median of F / (median of G x M), 2 decimals
-#   F//G     median over the runs with G > 0 of F / G, 2 decimals
+#   F//G     median over the runs with G > 0 of F / G, 2 decimals; F//G*M
+#            of F / G x M
 #   #        runs with a figure / all attempts, failed ones included
 #   @F       F of the median run by hint_pages (colons shown as spaces)
 #   ~F       the median of F, as it is (targets)
@@ -74,6 +79,19 @@ BLOCK_COLS=("blocks per order 0..10|@hint_blocks" "?buffers|@hint_buffers"
 TEXT_COLS=("sent~MB|%transferred:1000000:0" "total~s|%total_ms:1000:2"
 	"downtime~ms|%downtime_ms:1:0")
 TEXT_RATIO=("?sent /~in use|transferred/inuse_kb*1024" "sent /~used|transferred/used_kb*1024")
+# The memory the driver held and the cost per block (lines with hinting
+# figures), and the host CPU time of each QEMU by thread class.
+HELD_COLS=("?held peak MiB|held_peak_kb:1024:1" "?held mean MiB|held_mean_kb:1024:1"
+	"?held s|held_ms:1000:2" "?samples|held_samples:1:0" "?sampler CPU ms|held_cpu_ms:1:0"
+	"?blocks (rounds seen)|hint_blocks_seen:1:0" "?guest us / block|hint_us_seen//hint_blocks_seen"
+	"?host iothread ms / 1000 blocks|src_io_ms//hint_blocks_seen*1000")
+CPU_CLASSES="vcpu io mig main other"
+SRC_CPU_COLS=("?vCPU s|src_vcpu_ms:1000:2" "?iothread s|src_io_ms:1000:2"
+	"?migration s|src_mig_ms:1000:2" "?main loop s|src_main_ms:1000:2"
+	"?other s|src_other_ms:1000:2" "?process s|src_proc_ms:1000:2" "?window s|cpu_window_ms:1000:2")
+DST_CPU_COLS=("?vCPU s|dst_vcpu_ms:1000:2" "?iothread s|dst_io_ms:1000:2"
+	"?migration s|dst_mig_ms:1000:2" "?main loop s|dst_main_ms:1000:2"
+	"?other s|dst_other_ms:1000:2" "?process s|dst_proc_ms:1000:2")
 BUSY_COLS=("baseline MiB/s|busy_base_mib_s:1:0" "MiB/s|busy_mib_s:1:0"
 	"during / baseline|busy_mib_s//busy_base_mib_s")
 for c in compact_stall compact_migrate_scanned compact_isolated compact_daemon_wake pgscan pgsteal \
@@ -89,7 +107,8 @@ KEY_COLS="rep scenario size_mib kernel status run"
 spec_fields() { printf '%s\n' "$@" | grep -oE '[a-z][a-z0-9_]*'; }
 # The columns every CSV must have, and those that must be numbers.
 REPORT_NEED=$KEY_COLS REPORT_NUMERIC=
-for c in "${MAIN_COLS[@]}" "${BLOCK_COLS[@]}" "${BUSY_COLS[@]}" "|$PRESSURE"; do
+for c in "${MAIN_COLS[@]}" "${BLOCK_COLS[@]}" "${BUSY_COLS[@]}" "${HELD_COLS[@]}" \
+	"${SRC_CPU_COLS[@]}" "${DST_CPU_COLS[@]}" "|$PRESSURE"; do
 	[[ $c == \?* ]] || REPORT_NEED+=" $(spec_fields "${c#*|}" | tr '\n' ' ')"
 	[[ ${c#*|} == @* ]] || REPORT_NUMERIC+=" $(spec_fields "${c#*|}" | tr '\n' ' ')"
 done
@@ -196,7 +215,7 @@ q() {
 			for (j = i; j > 1 && v[r[j], "hint_pages"] + 0 < v[r[j - 1], "hint_pages"] + 0; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
 		return k ? r[int((k + 1) / 2)] : 0
 	}
-	function cell(s,   p, k, i, j, x, y, fm, sum) {
+	function cell(s,   p, k, i, j, x, y, fm, sum, g, m) {
 		if (s == "#") return vals("transferred") "/" all + 0
 		if (s ~ /^~/) { x = med(substr(s, 2)); return x == "" ? "-" : num(x) }
 		if (s ~ /^@/) { x = v[picked, substr(s, 2)]; gsub(/:/, " ", x); return x == "" ? "n/a" : x }
@@ -207,8 +226,10 @@ q() {
 		}
 		if (s ~ /\/\//) {
 			split(s, p, "//")
+			m = 1
+			if (split(p[2], g, "[*]") == 2) { p[2] = g[1]; m = g[2] }
 			k = 0
-			for (i = 1; i <= n; i++) if (v[i, p[2]] > 0) a[++k] = v[i, p[1]] / v[i, p[2]]
+			for (i = 1; i <= n; i++) if (v[i, p[2]] > 0) a[++k] = v[i, p[1]] / v[i, p[2]] * m
 			return sorted(k) ? sprintf("%.2f", median(k)) : "n/a"
 		}
 		if (s ~ /\//) {
@@ -402,12 +423,24 @@ gp_plot() {
 }
 
 # report_plot PNG DIR: the plot of the CSV into PNG; its data and gnuplot
-# script in DIR.
+# script in DIR. Panels: MB sent and total time per scenario and kernel
+# (the memory in use, the least precopy must send, as a bar on the MB
+# panels); with the figures in the CSV, the memory the driver held (peak
+# and mean per kernel that has it) and the host CPU time of each QEMU by
+# thread class (stacked medians, per scenario and kernel); the size sweep.
 report_plot() {
-	local png=$1 dat=$2 s k z b t lb lt l size_scen=''
+	local png=$1 dat=$2 s k z b t u lb lt l size_scen='' inuse='' held=() cpu='' c i n specs=()
 	mkdir -p "$dat"
+	[[ " $rp_have " != *" inuse_kb "* ]] || inuse=1
+	if [[ " $rp_have " == *" held_peak_kb "* ]]; then
+		for k in "${rp_kernels[@]}"; do
+			[ "$(q " " "kernel=$k sweep=" ~held_peak_kb)" = - ] || held+=("$k")
+		done
+	fi
+	[[ " $rp_have " != *" src_proc_ms "* ]] || cpu=1
 	# A row per scenario: its name, then for each kernel median, min and
-	# max of MB sent, and the same for the total time in s.
+	# max of MB sent, and the same for the total time in s; last, the
+	# median memory in use in MB (bytes.dat).
 	for s in "${rp_scens[@]}"; do
 		lb=$s lt=$s
 		for k in "${rp_kernels[@]}"; do
@@ -415,12 +448,42 @@ report_plot() {
 			b=("${b[@]//NaN/0}")
 			lb+=" ${b[*]:0:3}" lt+=" ${b[*]:3:3}"
 		done
+		if [ -n "$inuse" ]; then
+			read -r u _ < <(q " " "scenario=$s size_mib=1024 sweep=" =inuse_kb:976.5625:1)
+			lb+=" $u"
+		fi
 		echo "$lb" >>"$dat/bytes.dat"
 		echo "$lt" >>"$dat/time.dat"
+		# Held memory: per kernel with figures, peak and mean in MB.
+		if [ ${#held[@]} -gt 0 ]; then
+			l=$s
+			for k in "${held[@]}"; do
+				read -r -a b < <(q " " "scenario=$s size_mib=1024 kernel=$k sweep=" =held_peak_kb:1024:1 =held_mean_kb:1024:1)
+				l+=" ${b[*]//NaN/0}"
+			done
+			echo "$l" >>"$dat/held.dat"
+		fi
+		# Host CPU: a row per scenario and kernel, the medians of each
+		# class in s, then what the classes miss of the process's total.
+		if [ -n "$cpu" ]; then
+			for c in src dst; do
+				specs=()
+				for i in $CPU_CLASSES proc; do specs+=("=${c}_${i}_ms:1000:2"); done
+				for k in "${rp_kernels[@]}"; do
+					read -r -a b < <(q " " "scenario=$s size_mib=1024 kernel=$k sweep=" "${specs[@]}")
+					b=("${b[@]//NaN/0}")
+					l="$s/$k"
+					for ((i = 0; i < ${#b[@]} - 3; i += 3)); do l+=" ${b[i]}"; done
+					l+=" $(awk -v l="$l" -v p="${b[i]}" 'BEGIN { n = split(l, x, " "); for (j = 2; j <= n; j++) p -= x[j]; printf "%.2f\n", (p > 0 ? p : 0) }')"
+					echo "$l" >>"$dat/cpu-$c.dat"
+				done
+			done
+		fi
 		[ -n "$size_scen" ] || ! bench_role "$s" sizes || size_scen=$s
 	done
 	# The size sweep of the first scenario with the sizes role: a row per
-	# size in GiB, for each kernel the median MB and s.
+	# size in GiB, for each kernel the median MB and s; last, the median
+	# memory in use in MB.
 	if [ -n "$size_scen" ]; then
 		for z in 1024 "${rp_sizes[@]}"; do
 			l=$((z / 1024))
@@ -428,26 +491,66 @@ report_plot() {
 				read -r b _ _ t _ < <(q " " "scenario=$size_scen size_mib=$z kernel=$k sweep=" =transferred:1000000:1 =total_ms:1000:2)
 				l+=" $b $t"
 			done
+			if [ -n "$inuse" ]; then
+				read -r u _ < <(q " " "scenario=$size_scen size_mib=$z sweep=" =inuse_kb:976.5625:1)
+				l+=" $u"
+			fi
 			echo "$l" >>"$dat/sweep.dat"
 		done
 	fi
+	n=$((2 + (${#held[@]} > 0) + ${cpu:-0} * 2))
+	[ -z "$size_scen" ] || n=$((n + 2))
+	# The in-use bar over each scenario's bars, and the line of the sweep.
+	local ib='' is=''
+	if [ -n "$inuse" ]; then
+		ib=", '$dat/bytes.dat' using 0:$((2 + 3 * ${#rp_kernels[@]})):(0.45) with xerrorbars pt 0 lw 3 lc rgb 'black' title 'in use (the least to send)'"
+		is=", '$dat/sweep.dat' using 1:$((2 + 2 * ${#rp_kernels[@]})) with lines dt 2 lw 2 lc rgb 'black' title 'in use'"
+	fi
 	{
-		echo "set terminal pngcairo size 1400,1000 font 'sans,10' noenhanced"
+		echo "set terminal pngcairo size 1400,$((500 * ((n + 1) / 2))) font 'sans,10' noenhanced"
 		echo "set output '$png'"
-		echo "set multiplot layout 2,2 title 'Free page hinting, live migration${rp_set[accel]:+ under ${rp_set[accel]}} (${rp_set[date]:+${rp_set[date]%% *}, }medians, bars: min-max)'"
+		echo "set multiplot layout $(((n + 1) / 2)),2 title 'Free page hinting, live migration${rp_set[accel]:+ under ${rp_set[accel]}} (${rp_set[date]:+${rp_set[date]%% *}, }medians, bars: min-max)'"
 		echo "set style data histogram"
 		echo "set style histogram errorbars gap 1 lw 1"
 		echo "set style fill solid 0.6 border -1"
 		echo "set grid ytics"
 		echo "set key top left"
 		echo "set yrange [0:*]"
-		gp_plot 'MB sent, 1 GiB guest' "$dat/bytes.dat" 2 3 3
+		echo "$(gp_plot 'MB sent, 1 GiB guest' "$dat/bytes.dat" 2 3 3)$ib"
 		gp_plot 'total migration time (s), 1 GiB guest' "$dat/time.dat" 2 3 3
+		if [ ${#held[@]} -gt 0 ]; then
+			echo "set title 'memory the driver held (MiB), peak and time-weighted mean, 1 GiB guest'"
+			echo -n "plot "
+			for ((i = 0; i < ${#held[@]}; i++)); do
+				[ $i -eq 0 ] || echo -n ", "
+				c=$((2 + 6 * i))
+				echo -n "'$dat/held.dat' using $c:$((c + 1)):$((c + 2)):xtic(1) title '${held[i]} peak', '' using $((c + 3)):$((c + 4)):$((c + 5)) title '${held[i]} mean'"
+			done
+			echo
+		fi
+		if [ -n "$cpu" ]; then
+			echo "set style histogram rowstacked"
+			echo "set boxwidth 0.75"
+			echo "set xtics rotate by -45 scale 0"
+			echo "set key outside right top"
+			for c in src dst; do
+				echo "set title '$( [ $c = src ] && echo source || echo destination) QEMU: host CPU s by thread over the migration (medians), 1 GiB guest'"
+				echo -n "plot '$dat/cpu-$c.dat' using 2:xtic(1) title 'vCPU'"
+				i=3
+				for l in iothread migration 'main loop' other 'unseen (exited threads)'; do
+					echo -n ", '' using $i title '$l'"
+					i=$((i + 1))
+				done
+				echo
+			done
+			echo "set xtics norotate scale 1"
+			echo "set key inside top left"
+		fi
 		if [ -n "$size_scen" ]; then
 			echo "set style data linespoints"
 			echo "set xlabel 'guest size (GiB)'"
 			echo "set logscale x 2"
-			gp_plot "$size_scen: MB sent by guest size" "$dat/sweep.dat" 2 2 1 ' lw 2 pt 7'
+			echo "$(gp_plot "$size_scen: MB sent by guest size" "$dat/sweep.dat" 2 2 1 ' lw 2 pt 7')$is"
 			gp_plot "$size_scen: total time (s) by guest size" "$dat/sweep.dat" 3 2 1 ' lw 2 pt 7'
 		fi
 		echo "unset multiplot"
@@ -500,7 +603,7 @@ report_load() {
 # into the folder DEST: NAME.md, NAME.png (not for a sweep) and NAME.block
 # (for -R).
 report_one() {
-	local dest=$2 name s k lines=() title head colnotes main blocks busy='' targets='' notes
+	local dest=$2 name s k l lines=() title head colnotes main blocks busy='' targets='' notes perf=
 	report_load "$1"
 	name=$(basename "$rp_csv" .csv)
 	local param=$rp_param
@@ -535,6 +638,37 @@ in the guest when the migration starts, the least precopy must send."
 	fi
 	main=$(md_table "scenario|guest|kernel" MAIN_COLS "${lines[@]}")
 	blocks=$(md_table "scenario|guest|kernel" BLOCK_COLS "${lines[@]}")
+	# Held memory and cost per block: the lines with hinting figures.
+	if [ -n "$(present "${HELD_COLS[@]}")" ]; then
+		lines=()
+		for l in "${rp_lines[@]}"; do
+			[ "$(q " " "${l##*|}" ~hint_blocks_seen ~held_samples)" = "- -" ] || lines+=("$l")
+		done
+		[ ${#lines[@]} -eq 0 ] || perf+="
+Memory the driver held during the migration (held_bytes sampled every 10 ms in the guest:
+peak; mean: time-weighted over the total time; held s: time with anything held; sampler
+CPU: guest CPU time of the sampler) and the cost per block hinted (blocks and guest time of
+the rounds the guest saw; host: the source QEMU's iothread time over those blocks), medians:
+
+$(md_table "scenario|guest|kernel" HELD_COLS "${lines[@]}")
+"
+	fi
+	if [ -n "$(present "${SRC_CPU_COLS[@]}")" ]; then
+		perf+="
+Host CPU time of the source QEMU by thread (utime + stime from just before the migrate
+command to the poll, every 0.1 s, that saw it end: the window; vCPU: the CPU n/TCG threads;
+iothread: IO io0, the balloon's virtqueues; migration: live_migration; main loop: QMP; other:
+call_rcu, worker, ...; process: the process's own total, which keeps the time of threads
+that exited), medians:
+
+$(md_table "scenario|guest|kernel" SRC_CPU_COLS "${rp_lines[@]}")
+
+The destination QEMU in the same window (main loop: the loading of the incoming stream;
+vCPU: the guest running there once the migration ended, up to 0.1 s):
+
+$(md_table "scenario|guest|kernel" DST_CPU_COLS "${rp_lines[@]}")
+"
+	fi
 	if [ -z "$rp_sweep" ]; then
 		for s in "${rp_scens[@]}"; do
 			bench_role "$s" busy || continue
@@ -569,6 +703,7 @@ $(md_table kernel BUSY_COLS "${lines[@]}")"
 	{
 		printf '# %s\n\n%s\n\n%s\n\n%s\n\n' "$title" "$head" "$colnotes" "$main"
 		printf 'Blocks hinted per order, largest round of the median-size run (patched; order 0 to 10):\n\n%s\n' "$blocks"
+		[ -z "$perf" ] || printf '%s' "$perf"
 		[ -z "$busy" ] || printf '%s\n' "$busy"
 		if [ -z "$rp_sweep" ]; then
 			printf '\n## Targets (reported, never enforced)\n\n'
