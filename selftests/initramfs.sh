@@ -75,14 +75,14 @@ else
 					$sudo dpkg --add-architecture "$ARCH_DEB_ARCH"
 				fi
 				info "apt-get update (for $pkg:$ARCH_DEB_ARCH)"
-				$sudo apt-get update -q >"$WORK/apt.log" 2>&1 ||
+				apt_locked $sudo apt-get update -q >"$WORK/apt.log" 2>&1 ||
 					die "apt-get update failed (log: $WORK/apt.log)"
 			fi
 			tmp=$debs/download
 			rm -rf "$tmp"
 			mkdir -p "$tmp" "$debs/root"
 			info "apt-get download $pkg:$ARCH_DEB_ARCH"
-			(cd "$tmp" && apt-get download -q "$pkg:$ARCH_DEB_ARCH") >"$WORK/apt.log" 2>&1 ||
+			(cd "$tmp" && apt_locked apt-get download -q "$pkg:$ARCH_DEB_ARCH") >"$WORK/apt.log" 2>&1 ||
 				die "apt-get download $pkg:$ARCH_DEB_ARCH failed (log: $WORK/apt.log)"
 			for deb in "$tmp"/*.deb; do
 				dpkg-deb -x "$deb" "$debs/root" || die "dpkg-deb -x $deb failed"

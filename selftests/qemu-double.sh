@@ -113,7 +113,7 @@ dsc_complete() {
 # apt_source: apt-get source --download-only qemu=VERSION in the cache;
 # its output in .work/qemu-double/apt-source.log.
 apt_source() {
-	(cd "$cache" && apt-get source --download-only -q "qemu=$version") >"$out/apt-source.log" 2>&1
+	(cd "$cache" && apt_locked apt-get source --download-only -q "qemu=$version") >"$out/apt-source.log" 2>&1
 }
 
 # apt_dir NAME: apt's Dir:: setting NAME (e.g. Dir::Etc::sourceparts/d).
@@ -165,7 +165,7 @@ fetch_source() {
 		else
 			info "apt-get has a deb-src entry but no source index: running apt-get update"
 		fi
-		$sudo apt-get update -q >"$out/apt-update.log" 2>&1 ||
+		apt_locked $sudo apt-get update -q >"$out/apt-update.log" 2>&1 ||
 			die "apt-get update failed (output: ${out#"$TOP"/}/apt-update.log)"
 		apt_source && dsc_complete && return
 	fi

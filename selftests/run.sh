@@ -43,6 +43,10 @@
 #                   selftests/initramfs.sh -a ARCH and the boot test and
 #                   kselftest, results named ARCH/...; FPW_ARCHES="arm64"
 #                   chooses among them, FPW_ARCHES= skips them
+# qemu-double, debug-build and ARCH-build are built ahead, in the
+# background, from the end of apply until before boot-test (see
+# ahead_start below; FPW_AHEAD=0 builds each in its place); their steps
+# keep their place in the output.
 # A step that fails is a FAIL result with the reason, and the steps that
 # need it are SKIP results that name it (the FAIL already makes the run
 # fail); so are the steps FPW_DEBUG_KERNEL=0 or FPW_ARCHES leave out.
@@ -67,6 +71,8 @@ for a in $arches; do
 	fi
 done
 
+# flock: apt_locked (selftests/lib/common.sh); pgrep: kill_tree.
+need_pkgs flock:util-linux pgrep:procps
 export FPW_IN_RUN=1
 results_reset
 mkdir -p "$WORK/logs"
@@ -78,7 +84,7 @@ times=()
 # in NEEDS (space separated) did not succeed. RECORDS is yes when CMD
 # records its own results; otherwise the step itself is one result.
 step() {
-	local name=$1 records=$2 needs=$3 dep rc start took log reason fails
+	local name=$1 records=$2 needs=$3 dep rc start took log reason fails how=
 	shift 3
 	for dep in $needs; do
 		if [ "${state[$dep]:-}" != ok ]; then
@@ -89,17 +95,29 @@ step() {
 		fi
 	done
 	log=$WORK/logs/run-$name.log
-	info "step $name: $*"
 	fails=$(results_count FAIL)
-	start=$SECONDS
-	"$@" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	took=$((SECONDS - start))
-	times+=("$(printf '%-16s %5d s  rc=%d' "$name" "$took" "$rc")")
+	if [ -n "${ahead_cmd[$name]:-}" ]; then
+		# Built ahead (see ahead_start): wait for it, then show its output.
+		[ "${ahead_cmd[$name]}" = "$*" ] || die "step $name: started ahead as '${ahead_cmd[$name]}', not '$*'"
+		info "step $name: $* (started ahead)"
+		ahead_wait_for "$name"
+		cat "$log"
+		rc=$(cat "$AHEAD/$name.rc")
+		start=$SECONDS
+		took=$(cat "$AHEAD/$name.took")
+		how=", in the background"
+	else
+		info "step $name: $*"
+		start=$SECONDS
+		"$@" 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+		took=$((SECONDS - start))
+	fi
+	times+=("$(printf '%-16s %5d s  rc=%d%s' "$name" "$took" "$rc" "$how")")
 	if [ "$rc" -eq 0 ]; then
 		state[$name]=ok
-		[ "$records" = yes ] || result PASS "$name" "$took s"
-		info "step $name: done in $took s"
+		[ "$records" = yes ] || result PASS "$name" "$took s$how"
+		info "step $name: done in $took s$how"
 		return
 	fi
 	state[$name]=failed
@@ -111,6 +129,79 @@ step() {
 	result FAIL "$name" "exit status $rc after $took s: ${reason:-no output} (log: ${log#"$TOP"/})"
 }
 
+# Builds that no test needs before the boot test run ahead, in the
+# background, one after the other, while the gates (which use about 1.6 of
+# the 2 cores) and the x86_64 guest's build run; the cores the gates leave
+# idle (their links, modpost, checkpatch) go to them. Their steps keep
+# their place in the output: each waits for its build and shows its log.
+# No guest runs meanwhile (the kselftest and the migration tests have time
+# limits): every build ahead has ended before the boot test starts
+# (ahead_wait_all). FPW_AHEAD=0 runs them in their place instead. apt-get is serialized
+# (selftests/lib/common.sh), so packages may be installed on both sides.
+#
+# ahead_start NEEDS "NAME CMD..."...: run each CMD, as step NAME, in order,
+# in one background job, if every step of NEEDS succeeded; the step's
+# output goes to its log, its exit status and time to $AHEAD.
+AHEAD=$WORK/logs/ahead
+declare -A ahead_cmd=()
+ahead_pid=
+ahead_start() {
+	local needs=$1 dep spec name
+	shift
+	for dep in $needs; do
+		[ "${state[$dep]:-}" = ok ] || return 0
+	done
+	rm -rf "$AHEAD"
+	mkdir -p "$AHEAD"
+	for spec in "$@"; do
+		name=${spec%% *}
+		ahead_cmd[$name]=${spec#* }
+		info "step $name: started ahead, in the background: ${ahead_cmd[$name]}"
+	done
+	(
+		for spec in "$@"; do
+			name=${spec%% *}
+			s=$SECONDS
+			# shellcheck disable=SC2086 # the command's words
+			${spec#* } >"$WORK/logs/run-$name.log" 2>&1 </dev/null
+			echo $? >"$AHEAD/$name.rc.tmp"
+			echo $((SECONDS - s)) >"$AHEAD/$name.took"
+			mv "$AHEAD/$name.rc.tmp" "$AHEAD/$name.rc"
+		done
+	) &
+	ahead_pid=$!
+}
+
+# ahead_wait_for NAME: until the build ahead of step NAME has ended.
+ahead_wait_for() {
+	while [ ! -e "$AHEAD/$1.rc" ]; do
+		kill -0 "$ahead_pid" 2>/dev/null || {
+			echo 1 >"$AHEAD/$1.rc"
+			echo 0 >"$AHEAD/$1.took"
+			echo "the builds ahead ended before step $1 finished" >>"$WORK/logs/run-$1.log"
+			break
+		}
+		sleep 2
+	done
+}
+
+# ahead_wait_all: until every build ahead has ended.
+ahead_wait_all() {
+	[ -z "$ahead_pid" ] || wait "$ahead_pid" 2>/dev/null || true
+	ahead_pid=
+}
+
+# kill_tree PID: PID and every process below it.
+kill_tree() {
+	local child
+	for child in $(pgrep -P "$1" 2>/dev/null); do
+		kill_tree "$child"
+	done
+	kill "$1" 2>/dev/null || true
+}
+# A run that ends early (die, a signal) leaves no build behind it.
+trap '[ -z "$ahead_pid" ] || kill_tree "$ahead_pid"' EXIT
+
 # left_out NAME WHY: a step this run does not take, as a SKIP result.
 left_out() {
 	state[$1]=skipped
@@ -121,9 +212,16 @@ left_out() {
 total=$SECONDS
 step harness-test yes "" selftests/harness-test.sh
 step apply no "" ./apply.sh
+ahead=("qemu-double selftests/qemu-double.sh")
+[ "${FPW_DEBUG_KERNEL:-1}" = 0 ] || ahead+=("debug-build selftests/build.sh -o debug debug")
+for a in $arches; do
+	ahead+=("$a-build selftests/build.sh -a $a")
+done
+[ "${FPW_AHEAD:-1}" = 0 ] || ahead_start "apply" "${ahead[@]}"
 step gates yes "apply" selftests/gates.sh
 step build no "apply" selftests/build.sh
 step initramfs no "build" selftests/initramfs.sh
+ahead_wait_all
 step boot-test yes "initramfs" selftests/boot-test.sh
 step migration-test yes "initramfs" selftests/migration-test.sh
 # H1 made visible: the churn variant on the QEMU test double, whose hints

@@ -44,15 +44,23 @@ help_only() {
 	[ $# -eq 0 ] || usage_exit 2
 }
 
+# apt_locked CMD...: run CMD (an apt-get) holding .work/apt.lock, so that
+# scripts running at the same time (selftests/run.sh builds ahead) take
+# turns: apt-get itself gives up at once on a lock another one holds.
+apt_locked() {
+	mkdir -p "$WORK"
+	flock "$WORK/apt.lock" "$@"
+}
+
 # install_pkgs PKG...: apt-get install the named Debian packages.
 install_pkgs() {
 	local sudo=
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	info "installing Debian package(s): $*"
-	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+	if ! apt_locked $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
 		>"${WORK:-/tmp}/apt.log" 2>&1; then
-		$sudo apt-get update -q >/dev/null 2>&1 || true
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+		apt_locked $sudo apt-get update -q >/dev/null 2>&1 || true
+		apt_locked $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
 			>"${WORK:-/tmp}/apt.log" 2>&1 ||
 			die "could not install Debian package(s) $* (apt-get output: ${WORK:-/tmp}/apt.log)"
 	fi
