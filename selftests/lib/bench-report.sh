@@ -655,11 +655,11 @@ $(md_table "scenario|guest|kernel" HELD_COLS "${lines[@]}")
 	fi
 	if [ -n "$(present "${SRC_CPU_COLS[@]}")" ]; then
 		perf+="
-Host CPU time of the source QEMU by thread (utime + stime from just before the migrate
-command to the poll, every 0.1 s, that saw it end: the window; vCPU: the CPU n/TCG threads;
-iothread: IO io0, the balloon's virtqueues; migration: live_migration; main loop: QMP; other:
-call_rcu, worker, ...; process: the process's own total, which keeps the time of threads
-that exited), medians:
+Host CPU time of the source QEMU by thread (utime + stime, read every 20 ms from just
+before the migrate command to the poll, every 0.1 s, that saw it end: the window; vCPU: the
+CPU n/TCG threads; iothread: IO io0, the balloon's virtqueues; migration: live_migration;
+main loop: QMP; other: call_rcu, worker, the monitor's IO mon_iothread, ...; process: the
+process's own total, which keeps the time of threads that exited), medians:
 
 $(md_table "scenario|guest|kernel" SRC_CPU_COLS "${rp_lines[@]}")
 
