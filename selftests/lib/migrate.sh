@@ -33,7 +33,9 @@
 # Every step has a time limit. Files in DIR (emptied first):
 #   src.log, dst.log      the guest consoles (serial ttyS0) of each QEMU
 #   src.qemu, dst.qemu    QEMU's own output
-#   migrate.txt           qmp.py migrate's key=value lines
+#   migrate.txt           qmp.py migrate's key=value lines, with the host
+#                         CPU time of both QEMUs by thread class over the
+#                         migration (src_vcpu_ms ... dst_proc_ms, --cpu)
 #   migrate-cancel.txt, dst0.log, dst0.qemu
 #                         MIG_CANCEL_FIRST: the cancelled migration and its
 #                         destination
@@ -241,11 +243,14 @@ mig_run() {
 	[ -z "${MIG_TRIGGER_RE:-}" ] ||
 		trigger=(--when-console "$dir/src.log" "$MIG_TRIGGER_RE" "${MIG_TRIGGER_CMD:?}" "${MIG_TRIGGER_ARGS:-"{}"}")
 	# _mig_migrate OUT: migrate $from to $to on $port, with the on-active
-	# and trigger options in effect; qmp.py's lines in OUT.
+	# and trigger options in effect; qmp.py's lines in OUT, with the host
+	# CPU time of both QEMUs by thread class over the migration (--cpu:
+	# src_*_ms and dst_*_ms, sampled where the migration is polled).
 	_mig_migrate() {
 		timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/$from.qmp" "$dir/$to.qmp" \
 			"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
 			--bandwidth "${MIG_BANDWIDTH:-$MIG_BW_UNLIMITED}" --downtime "${MIG_DOWNTIME:-$MIG_DOWNTIME_DEFAULT}" \
+			--cpu "$dir/$from.pid" "$dir/$to.pid" \
 			${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$1" 2>&1
 	}
 	if [ -n "${MIG_CANCEL_FIRST:-}" ]; then

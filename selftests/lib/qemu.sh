@@ -18,6 +18,10 @@
 #   QEMU_ARG    anything more for QEMU, e.g. -qmp unix:PATH,server=on,wait=off
 #               or -incoming defer for a migration test
 #
+# The guest is named fpw-LOGNAME (LOG's file name without .log) with
+# debug-threads=on, so that QEMU's threads carry their names (the CPU time
+# per thread class of selftests/lib/qmp.py migrate --cpu).
+#
 # Runs QEMU in the foreground and returns its exit status: 0 when the guest
 # powered off (reboot -f with -no-reboot, or a panic with panic=-1), 124 when
 # the time limit killed it, 2 for bad arguments. Start it in the background
@@ -118,6 +122,14 @@ qemu_boot() {
 
 	mkdir -p "$(dirname "$log")"
 	: >"$log"
+	# QEMU names its threads (debug-threads): the vCPUs "CPU N/TCG" (or
+	# /KVM), the iothread "IO io0", the migration thread "live_migration",
+	# others "call_rcu", "worker", ...; the main loop keeps the process's
+	# name. selftests/lib/qmp.py migrate --cpu counts their CPU time by
+	# these names. The guest's name is the log's (src, dst, ...).
+	local name
+	name=fpw-$(basename "$log" .log)
+	name=${name//,/_}
 	# shellcheck disable=SC2054 # the commas are QEMU's
 	local cmd=(
 		"$qemu"
@@ -125,6 +137,7 @@ qemu_boot() {
 		# One CPU per socket: an x86 guest finds its CPUs in SeaBIOS's
 		# MP table, which lists one CPU per socket only.
 		-m "$mem" -smp "$cpus,sockets=$cpus,cores=1,threads=1"
+		-name "$name,debug-threads=on"
 		-nodefaults -nographic -no-reboot
 		-monitor none -serial "file:$log"
 		-kernel "$kernel" -initrd "$initrd" -append "$append"

@@ -9,6 +9,7 @@
                  --downtime MS [--cap NAME=on|off ...]
                  [--on-active PATH TEXT]
                  [--when-console LOG REGEX NAME JSON_ARGS]
+                 [--cpu SRC_PIDFILE DST_PIDFILE]
                                      migrate SRC to DST and print the
                                      outcome as key=value lines (the
                                      three numbers are required: their
@@ -19,7 +20,15 @@
                                      --when-console runs the QMP command
                                      NAME on SRC once the migration is past
                                      its setup and the file LOG (a guest
-                                     console) has a line matching REGEX
+                                     console) has a line matching REGEX;
+                                     --cpu adds the host CPU time of the
+                                     two QEMUs (pids in the files) by
+                                     thread class over the migration
+  qmp.py threads PID                 the host CPU time of process PID
+                                     since it started, by thread class (as
+                                     --cpu counts it) and in all: ms of
+                                     each class, then proc_ms (the
+                                     process's own figure) and unseen_ms
   qmp.py balloon SOCK MIB [--timeout S]
                                      shrink the guest by MIB MiB (balloon
                                      target = actual - MIB) and wait until
@@ -53,6 +62,28 @@ migrate prints (one key=value per line, missing values as n/a):
   trigger_status   the migration's status just before it ran
   trigger_ms       ms from the end of the setup to the command
   trigger_error    the command's error, when it failed
+  with --cpu, for SIDE src and dst (the source and destination QEMU), the
+  utime + stime of its threads in ms, from just before the migrate command
+  to the poll that saw the migration end (the window, cpu_window_ms; the
+  poll is every 0.1 s with --cpu), read every CPU_SAMPLE_S (20 ms) by a
+  thread, by class of thread (THREAD_CLASSES, QEMU's thread names with
+  -name ...,debug-threads=on):
+  SIDE_vcpu_ms     the vCPU threads ("CPU 0/TCG", "CPU 1/KVM", ...)
+  SIDE_io_ms       the iothreads ("IO io0": the balloon's virtqueues, and
+                   with them free page hinting on the source)
+  SIDE_mig_ms      migration threads ("live_migration", "return path",
+                   multifd, postcopy, (de)compression)
+  SIDE_main_ms     the main loop (the thread whose id is the pid: QMP, and
+                   on the destination the incoming migration's loading)
+  SIDE_other_ms    every other thread ("call_rcu", "worker", the monitor's
+                   "IO mon_iothread", ...)
+  SIDE_proc_ms     the process's own total (/proc/PID/stat), which keeps
+                   the time of threads that exited
+  SIDE_unseen_ms   SIDE_proc_ms less the five classes: time of threads that
+                   ran and exited between two samples, or after the last
+                   sample that saw them, and up to a clock tick per thread
+                   of rounding (it can be a few ticks negative)
+  SIDE_threads     threads seen in the window
 """
 
 import json
@@ -60,7 +91,25 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
+
+# The classes of QEMU's threads by name (comm, at most 15 characters; QEMU
+# names them with -name ...,debug-threads=on, selftests/lib/qemu.sh), first
+# match wins; the thread whose id is the pid is "main", any other "other".
+THREAD_CLASSES = [
+    ("vcpu", re.compile(r"^CPU \d+/")),
+    # The monitor's own iothread (QMP's I/O) is not a guest's iothread.
+    ("other", re.compile(r"^IO mon_iothread")),
+    ("io", re.compile(r"^IO ")),
+    ("mig", re.compile(r"^(live_migration|return path|multifd|mig/|postcopy|"
+                       r"fault-|compress|decompress|bg_snapshot)")),
+]
+CPU_CLASSES = ["vcpu", "io", "mig", "main", "other"]
+# How often --cpu reads the threads' times, in s: a thread that exits loses
+# at most this much of its time (the migration thread exits as the
+# migration completes, after its last iteration and the downtime's send).
+CPU_SAMPLE_S = 0.02
 
 
 class QMPError(Exception):
@@ -133,6 +182,135 @@ def usage():
     sys.exit(2)
 
 
+def stat_ticks(path):
+    """(comm, utime + stime in clock ticks) of a /proc stat file, or None
+    when the task is gone. The comm is in parentheses and may hold blanks
+    and parentheses itself: the fields after it follow the last ')'."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    head, _, tail = text.rpartition(")")
+    fields = tail.split()
+    if "(" not in head or len(fields) < 13:
+        return None
+    # Fields 14 and 15 of proc(5), utime and stime; field 3 is fields[0].
+    return head.split("(", 1)[1], int(fields[11]) + int(fields[12])
+
+
+def thread_class(pid, tid, comm):
+    if tid == pid:
+        return "main"
+    for name, regex in THREAD_CLASSES:
+        if regex.search(comm):
+            return name
+    return "other"
+
+
+class ThreadCPU:
+    """The CPU time of one process's threads by class over a window, from
+    /proc/PID/task/*/stat. Threads come and go: one that appears after the
+    first sample counts from zero; one that exits keeps the figure of the
+    last sample that saw it, so the time it ran after that sample (and all
+    of a thread that ran and exited between two samples) is missing from
+    the classes but not from the process's own total (/proc/PID/stat),
+    which the kernel keeps for exited threads: the difference is unseen."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.tick_ms = 1000.0 / os.sysconf("SC_CLK_TCK")
+        self.first = {}     # tid -> ticks at the first sample
+        self.last = {}      # tid -> (class, ticks) at the last sample seeing it
+        self.proc_first = self.proc_last = None
+        self.stop_event = None
+        self.thread = None
+        self.stopped = False
+        self.sample(first=True)
+
+    def start(self, period=CPU_SAMPLE_S):
+        """Sample every PERIOD s in a thread of its own until stop()."""
+        self.stop_event = threading.Event()
+
+        def run():
+            while not self.stop_event.wait(period):
+                self.sample()
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        """End the window (once): the sampling thread stops, a last
+        sample."""
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.thread:
+            self.stop_event.set()
+            self.thread.join()
+            self.thread = None
+        self.sample()
+
+    def sample(self, first=False):
+        proc = stat_ticks("/proc/%d/stat" % self.pid)
+        if proc is None:
+            return
+        try:
+            tids = os.listdir("/proc/%d/task" % self.pid)
+        except OSError:
+            return
+        for t in tids:
+            tid = int(t)
+            got = stat_ticks("/proc/%d/task/%d/stat" % (self.pid, tid))
+            if got is None:
+                continue
+            comm, ticks = got
+            if first:
+                self.first[tid] = ticks
+            self.last[tid] = (thread_class(self.pid, tid, comm), ticks)
+        # The process's total last: it is never behind its threads' sum.
+        proc = stat_ticks("/proc/%d/stat" % self.pid) or proc
+        if first:
+            self.proc_first = proc[1]
+        self.proc_last = proc[1]
+
+    def figures(self, prefix):
+        """PREFIX_CLASS_ms, PREFIX_proc_ms, PREFIX_unseen_ms, PREFIX_threads
+        over the window so far."""
+        out = dict(("%s_%s_ms" % (prefix, c), 0.0) for c in CPU_CLASSES)
+        for tid, (cls, ticks) in self.last.items():
+            out["%s_%s_ms" % (prefix, cls)] += (ticks - self.first.get(tid, 0)) * self.tick_ms
+        proc = (self.proc_last - self.proc_first) * self.tick_ms
+        out["%s_proc_ms" % prefix] = proc
+        out["%s_unseen_ms" % prefix] = proc - sum(out["%s_%s_ms" % (prefix, c)] for c in CPU_CLASSES)
+        out["%s_threads" % prefix] = len(self.last)
+        return dict((k, int(round(v))) for k, v in out.items())
+
+
+def read_pid(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if os.path.isdir("/proc/%d/task" % pid) else None
+
+
+def cmd_threads(argv):
+    if len(argv) != 1 or not argv[0].isdigit():
+        usage()
+    pid = int(argv[0])
+    if not os.path.isdir("/proc/%d/task" % pid):
+        print("qmp.py: no process %d" % pid, file=sys.stderr)
+        return 1
+    t = ThreadCPU(pid)
+    # Since the process started: every thread counts from zero.
+    t.first = {}
+    t.proc_first = 0
+    for k, v in t.figures("cpu").items():
+        print("%s=%s" % (k[4:], v))
+    return 0
+
+
 def cmd_cmd(argv):
     if len(argv) not in (2, 3):
         usage()
@@ -191,10 +369,16 @@ def cmd_migrate(argv):
     pos = []
     on_active = None
     trigger = None
+    cpu_files = None
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a == "--when-console":
+        if a == "--cpu":
+            if i + 2 >= len(argv):
+                usage()
+            cpu_files = (argv[i + 1], argv[i + 2])
+            i += 3
+        elif a == "--when-console":
             if i + 4 >= len(argv):
                 usage()
             trigger = (argv[i + 1], re.compile(argv[i + 2]), argv[i + 3],
@@ -233,6 +417,17 @@ def cmd_migrate(argv):
             "max-bandwidth": int(opts["bandwidth"]),
             "downtime-limit": int(opts["downtime"]),
         })
+        # The CPU window opens just before the migrate command.
+        cpu = []
+        cpu_end = None
+        if cpu_files:
+            for side, path in zip(("src", "dst"), cpu_files):
+                pid = read_pid(path)
+                if pid is not None:
+                    cpu.append((side, ThreadCPU(pid)))
+            cpu_start = time.monotonic()
+            for _, t in cpu:
+                t.start()
         src.execute("migrate", uri=uri)
         deadline = time.monotonic() + opts["timeout"]
         info = {}
@@ -241,6 +436,10 @@ def cmd_migrate(argv):
         while True:
             info = src.execute("query-migrate")
             st = info.get("status")
+            if st in ("completed", "failed", "cancelled"):
+                for _, t in cpu:
+                    t.stop()
+                cpu_end = time.monotonic()
             if st != "setup" and active_at is None:
                 active_at = time.monotonic()
             if on_active and st != "setup":
@@ -268,11 +467,20 @@ def cmd_migrate(argv):
                 result["error"] = "not completed within %d s (last status %s)" % (
                     opts["timeout"], st)
                 break
-            # A pending trigger looks at the console more often.
-            time.sleep(0.02 if trigger else 0.2)
+            # A pending trigger looks at the console more often; the CPU
+            # window ends at the poll that sees the end.
+            time.sleep(0.02 if trigger else 0.1 if cpu_files else 0.2)
+        if cpu_end is None:
+            for _, t in cpu:
+                t.stop()
+            cpu_end = time.monotonic()
         if result.get("status") != "timeout":
             result = flatten(info)
         result.update(trig)
+        if cpu_files:
+            result["cpu_window_ms"] = int((cpu_end - cpu_start) * 1000)
+            for side, t in cpu:
+                result.update(t.figures(side))
         # The destination runs the guest once it has everything.
         dst_status = "n/a"
         if result["status"] == "completed":
@@ -399,7 +607,8 @@ def main():
         return 0
     cmds = {"cmd": cmd_cmd, "quit": cmd_quit, "migrate": cmd_migrate,
             "send": cmd_send, "free-port": cmd_free_port,
-            "balloon": cmd_balloon, "figures": cmd_figures}
+            "balloon": cmd_balloon, "figures": cmd_figures,
+            "threads": cmd_threads}
     f = cmds.get(sys.argv[1])
     if not f:
         usage()
