@@ -16,7 +16,8 @@
 #   -r REPS       repetitions of every case (default 3); the kernels of a
 #                 case run interleaved, in a rotating order
 #   -s SCENARIOS  comma separated (default idle-dirty,fragmented,
-#                 fragmented-capped,busy), run on 1 GiB guests; each is a
+#                 fragmented-capped,frag-mixed,busy), run on 1 GiB guests;
+#                 each is a
 #                 bench_scenario line of selftests/lib/bench.sh (its guest
 #                 command line, bandwidth and roles in the report):
 #                   idle-dirty  most of free memory written into a tmpfs
@@ -25,6 +26,12 @@
 #                   fragmented  most of free memory touched, then every page
 #                               with an odd pfn freed: free memory in order-0
 #                               holes between pages kept
+#                   frag-mixed  a holdout, used to tune nothing: most of
+#                               free memory touched, then half of it freed
+#                               in aligned blocks of orders 0 to 3 (drawn
+#                               by a PRNG of fixed seed for each aligned
+#                               group of 16 pages) whose buddies are kept:
+#                               free memory of mixed small orders
 #                   busy        a ring of 8 chunks of 16 MiB: the oldest
 #                               unmapped, a new one mapped and written, in
 #                               a loop during the migration; its throughput
@@ -94,8 +101,17 @@
 # (QMP query-migrate); the guest's used memory (MemTotal - MemFree just
 # before the migration, FPW-MIG-READY); with the patched kernel the hinting
 # rounds fpwmem saw in the driver's debugfs statistics (guest time summed
-# over the rounds, pages, blocks per order of the largest round); busy: the
-# workload's throughput and /proc/vmstat deltas.
+# over the rounds, pages, blocks per order of the largest round, blocks and
+# time of all the rounds seen) and the memory the driver held (fpwmem
+# samples held_bytes every 10 ms: peak, time-weighted mean over the
+# migration, time held); busy: the workload's throughput and /proc/vmstat
+# deltas. For every kernel, the host CPU time of each QEMU over the
+# migration by thread class (qmp.py migrate --cpu: src_vcpu_ms, src_io_ms,
+# src_mig_ms, src_main_ms, src_other_ms and the process's src_proc_ms, the
+# same for dst_; vCPUs, the iothread of the balloon, the migration thread,
+# the main loop, the rest), in the window cpu_window_ms from the migrate
+# command to the poll that saw it end; selftests/lib/bench.sh's header
+# says what each column is.
 #
 # Output: in .work/bench/runs/<date>/ the runs' consoles and QMP output,
 # runs.csv (one line per run) and runs.settings (date, command line, host,
@@ -133,7 +149,7 @@ if [ "${1:-}" = report ]; then
 	shift
 fi
 reps=3
-scenarios=idle-dirty,fragmented,fragmented-capped,busy
+scenarios=idle-dirty,fragmented,fragmented-capped,frag-mixed,busy
 kernels=patched,stock,hint-off
 sizes=2048,4096
 outdir=$TOP/bench/results
@@ -334,8 +350,14 @@ run_one() {
 	# has allocated most of free memory, and a short migration may be over.
 	free=$(mig_field "$src" FPW-MIG-READY memfree_kb)
 	[ "$free" = n/a ] || inuse=$(($(mem_bytes "$(mig_mem "$size")") / 1024 - free))
+	# Held memory, time-weighted over the migration: the sampled integral
+	# (KiB x s) over QMP's total time; nothing is held outside the rounds.
+	local kib_s total held_mean=''
+	kib_s=$(mig_field "$dst" FPW-MIG-HELD kib_s) total=$(mig_kv "$mt" total_time_ms)
+	[ "$kib_s" = n/a ] || [[ ! $total =~ ^[1-9][0-9]*$ ]] ||
+		held_mean=$(awk -v i="$kib_s" -v t="$total" 'BEGIN { printf "%.0f\n", i * 1000 / t }')
 	local -A me=([rep]=$rep [scenario]=$scen [size]=$size [kernel]=$k [sweep]=$sv [status]=$status
-		[inuse]=$inuse [bad]=$bad [dir]=${dir#"$WORK"/}) got=()
+		[inuse]=$inuse [bad]=$bad [dir]=${dir#"$WORK"/} [held_mean]=$held_mean) got=()
 	local c key v hinted row=()
 	hinted=$(mig_field "$dst" FPW-MIG-HINT present)
 	for c in "${BENCH_COLUMNS[@]}"; do
@@ -346,8 +368,9 @@ run_one() {
 		ready) v=$(mig_field "$src" FPW-MIG-READY "$key") ;;
 		hint) if [ "$hinted" = 1 ]; then v=$(mig_field "$dst" FPW-MIG-HINT "$key"); else v=''; fi ;;
 		busy) v=$(mig_field "$dst" FPW-MIG-BUSY "$key") ;;
+		held) v=$(mig_field "$dst" FPW-MIG-HELD "$key") ;;
 		vmstat) v=$(vmstat_delta "$src" "$dst" "$key") ;;
-		*) die "selftests/lib/bench.sh: column $c: from=${BENCH_COLUMN[$c.from]} (run, qmp, ready, hint, busy, vmstat)" ;;
+		*) die "selftests/lib/bench.sh: column $c: from=${BENCH_COLUMN[$c.from]} (run, qmp, ready, hint, busy, held, vmstat)" ;;
 		esac
 		[ "$v" != n/a ] || v=''
 		got[$c]=${v//,/:}
@@ -358,7 +381,7 @@ run_one() {
 		echo "${row[*]}"
 	) >>"$csv"
 	info "  $status: ${got[transferred]:-n/a} bytes, ${got[total_ms]:-n/a} ms total," \
-		"${got[downtime_ms]:-n/a} ms down${got[hint_us]:+, hint ${got[hint_us]} us}${got[busy_mib_s]:+, busy ${got[busy_mib_s]} MiB/s}" \
+		"${got[downtime_ms]:-n/a} ms down${got[hint_us]:+, hint ${got[hint_us]} us}${got[busy_mib_s]:+, busy ${got[busy_mib_s]} MiB/s}${got[held_peak_kb]:+, held peak ${got[held_peak_kb]} KiB}${got[src_io_ms]:+, source iothread ${got[src_io_ms]} ms}" \
 		"($((SECONDS - start)) s)"
 	[ "$status" = ok ]
 }

@@ -27,16 +27,26 @@
  *	to idle with pm_test=freezer, thawed 1 s later) as soon as the driver
  *	is seen holding blocks, and prints what the kernel logged.
  *
- *   fpwmem idle|idle-dirty|fragmented|busy [-C TTY] [-s FILE] [-t SEC]
+ *   fpwmem idle|idle-dirty|fragmented|frag-mixed|busy [-C TTY] [-s FILE] [-t SEC]
  *	Benchmark scenarios. idle: nothing. idle-dirty: write most of free
  *	memory into a file on a tmpfs of its own, delete it (free memory
  *	holding stale data). fragmented: touch most of free memory, then free
  *	every page whose pfn is odd (every other page when pagemap gives no
- *	pfns), so that free memory is order-0 holes among pages kept. busy:
+ *	pfns), so that free memory is order-0 holes among pages kept.
+ *	frag-mixed (a holdout: nothing was tuned on it): touch most of free
+ *	memory, then, in pfn order, in each aligned group of 16 pages an order
+ *	k of 0 to 3 drawn by a PRNG of fixed seed and one half of each aligned
+ *	2^(k+1) pages freed: free memory in aligned blocks of orders 0 to 3
+ *	whose buddies are kept, half of the memory touched (freed_blocks= per
+ *	order on FPW-MIG-READY). busy:
  *	a ring of 8 chunks of 16 MiB, the oldest unmapped and a new one
  *	mapped and written, in a loop; its throughput over 5 s before
  *	FPW-MIG-READY (baseline_mib_per_s) and over the migration (between
  *	"start" and "report") are reported.
+ *	With the patched driver's statistics file, a thread reads its
+ *	held_bytes every 10 ms (HELD_PERIOD_MS) from FPW-MIG-READY to
+ *	"report": FPW-MIG-HELD, the peak and time-weighted mean of the memory
+ *	the driver held over the migration.
  *	On "report" print what was measured and exit.
  *
  *   fpwmem alloc-all [-p PERCENT]
@@ -64,7 +74,13 @@
  *                                             on that cue; S the elapsed
  *                                             seconds the kernel logged)
  *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N ranges=N buffers=N blocks=c0,...,c10
- *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N ...
+ *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N blocks_seen=N time_us_seen=N ...
+ *                                             (blocks and time of the rounds seen)
+ *   FPW-MIG-HELD samples=N bad=N period_ms=10 seconds=S peak_kb=N mean_kb=N kib_s=X held_ms=N cpu_ms=X
+ *                                             (scenarios, patched driver: held
+ *                                             memory, sampled; kib_s its integral,
+ *                                             held_ms the time anything was held,
+ *                                             cpu_ms the sampler's own CPU time)
  *   FPW-MIG-BUSY mib=N seconds=S mib_per_s=R
  *   FPW-MIG-END mode=M
  *   FPW-MIG-CHECK n=N PASS|FAIL ...          ("check N": every page checked
@@ -78,6 +94,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -485,7 +502,7 @@ static void hint_poll(struct hintstats *hs)
 
 static void hint_print(struct hintstats *hs)
 {
-	unsigned long long sum_us = 0, max_pages = 0, below10 = 0;
+	unsigned long long sum_us = 0, max_pages = 0, below10 = 0, blocks_seen = 0, seen_us = 0;
 	int i, o, imax = -1;
 
 	if (!hs->present) {
@@ -505,23 +522,161 @@ static void hint_print(struct hintstats *hs)
 		sum_us += r->time_us;
 		for (o = 0; o < NR_ORDERS - 1; o++)
 			below10 += r->blocks[o];
+		for (o = 0; o < NR_ORDERS; o++)
+			blocks_seen += r->blocks[o];
 		if (r->pages > max_pages || imax < 0) {
 			max_pages = r->pages;
 			imax = i;
 		}
 	}
-	/* The driver's total also counts rounds too short for the 100 ms poll. */
+	/*
+	 * The driver's total also counts rounds too short for the 100 ms poll;
+	 * blocks_seen and time_us_seen are those of the rounds seen, the
+	 * cost per block.
+	 */
+	seen_us = sum_us;
 	if (hs->time_total >= 0 && hs->first_time_total >= 0)
 		sum_us = hs->time_total - hs->first_time_total;
 	printf("FPW-MIG-HINT present=1 rounds=%llu seen=%d missed=%llu pages_total=%llu done_received=%llu"
-	       " time_us_sum=%llu blocks_below_max_order=%llu max_round_pages=%llu"
-	       " max_round_buffers=%llu max_round_blocks=",
+	       " time_us_sum=%llu blocks_below_max_order=%llu blocks_seen=%llu time_us_seen=%llu"
+	       " max_round_pages=%llu max_round_buffers=%llu max_round_blocks=",
 	       hs->rounds - hs->first_rounds, hs->nseen, hs->missed + hs->dropped,
-	       hs->pages_total, hs->done, sum_us, below10, max_pages,
+	       hs->pages_total, hs->done, sum_us, below10, blocks_seen, seen_us, max_pages,
 	       imax >= 0 ? hs->seen[imax].buffers : 0ULL);
 	for (o = 0; o < NR_ORDERS; o++)
 		printf("%s%llu", o ? "," : "", imax >= 0 ? hs->seen[imax].blocks[o] : 0ULL);
 	printf("\n");
+	fflush(stdout);
+}
+
+/* ---- held memory sampler (benchmark scenarios) ------------------------ */
+
+/*
+ * A thread that reads the driver's held_bytes every HELD_PERIOD_MS from
+ * FPW-MIG-READY until the final figures (which span the migration, source
+ * then destination), and keeps their peak and their integral over time.
+ * It keeps the debugfs file open and reads it again from offset 0 (a seq
+ * file makes its text anew at offset 0); it parses the held_bytes line
+ * only. Its own CPU time is reported (cpu_ms).
+ */
+#define HELD_PERIOD_MS 10
+
+struct heldsampler {
+	pthread_t thread;
+	int fd, running, stop;
+	unsigned long long samples, bad, peak, last;
+	double t_first, t_last;
+	double byte_s;		/* integral of held bytes over time */
+	double held_s;		/* time with something held */
+	double cpu_s;		/* the thread's own CPU time */
+};
+
+/* held_bytes of the driver's statistics, or -1 */
+static long long held_read(int fd)
+{
+	char buf[512], *p;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* "\n" first: "peak_held_bytes: " ends the same way. */
+	p = strstr(buf, "\nheld_bytes: ");
+	if (!p)
+		return -1;
+	return strtoll(p + 13, NULL, 10);
+}
+
+static void held_sample(struct heldsampler *h)
+{
+	long long v = held_read(h->fd);
+	double t = now();
+
+	if (v < 0) {
+		h->bad++;
+		return;
+	}
+	if (h->samples) {
+		/* The value read holds until the next one. */
+		h->byte_s += (double)h->last * (t - h->t_last);
+		if (h->last)
+			h->held_s += t - h->t_last;
+	} else {
+		h->t_first = t;
+	}
+	h->t_last = t;
+	h->last = v;
+	if ((unsigned long long)v > h->peak)
+		h->peak = v;
+	h->samples++;
+}
+
+static void *held_thread(void *arg)
+{
+	struct heldsampler *h = arg;
+	struct timespec next, t, cpu;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+		held_sample(h);
+		next.tv_nsec += HELD_PERIOD_MS * 1000000L;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000L;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		/* More than a period late (a busy vCPU, a stopped guest): on from now. */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - next.tv_sec) * 1000000000LL + t.tv_nsec - next.tv_nsec >
+		    HELD_PERIOD_MS * 1000000LL)
+			next = t;
+	}
+	held_sample(h);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	h->cpu_s = cpu.tv_sec + cpu.tv_nsec / 1e9;
+	return NULL;
+}
+
+/* Start sampling the statistics file of hs, if the driver has one. */
+static void held_start(struct heldsampler *h, const struct hintstats *hs)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	if (!hs->present || !hs->path)
+		return;
+	h->fd = open(hs->path, O_RDONLY);
+	if (h->fd < 0)
+		return;
+	if (pthread_create(&h->thread, NULL, held_thread, h)) {
+		close(h->fd);
+		h->fd = -1;
+		return;
+	}
+	h->running = 1;
+}
+
+/*
+ * Stop the sampler and print FPW-MIG-HELD: the samples, the period, the
+ * seconds sampled, the peak and the time-weighted mean of held bytes in KiB
+ * over them, their integral (kib_s, KiB x s: the mean over any window that
+ * covers every round is kib_s / its length), the time something was held,
+ * and the sampler's CPU time. Nothing without the driver's file.
+ */
+static void held_stop(struct heldsampler *h)
+{
+	double span;
+
+	if (!h->running)
+		return;
+	__atomic_store_n(&h->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(h->thread, NULL);
+	close(h->fd);
+	h->running = 0;
+	span = h->samples > 1 ? h->t_last - h->t_first : 0;
+	printf("FPW-MIG-HELD samples=%llu bad=%llu period_ms=%d seconds=%.2f peak_kb=%llu mean_kb=%.0f"
+	       " kib_s=%.1f held_ms=%.0f cpu_ms=%.1f\n", h->samples, h->bad, HELD_PERIOD_MS, span,
+	       h->peak / 1024, span > 0 ? h->byte_s / span / 1024 : 0.0, h->byte_s / 1024,
+	       h->held_s * 1000, h->cpu_s * 1000);
 	fflush(stdout);
 }
 
@@ -638,19 +793,37 @@ static int idle_dirty(void)
  * Free memory in order-0 holes: touch most of free memory (MADV_NOHUGEPAGE),
  * then free each page whose pfn is odd, so that its buddy is a page kept.
  * Without pfns from /proc/self/pagemap, every other page instead. The kept
- * pages hold known content, checked by frag_check().
+ * pages hold known content, checked by frag_check(). frag_mixed() frees
+ * aligned blocks of orders 0 to FRAG_MIXED_ORDERS - 1 instead.
  */
+#define FRAG_MIXED_ORDERS 4
+
 struct frag {
 	char *mem;
 	size_t pages, kept, freed;
 	uint64_t *sums;		/* per page; 0 for the pages freed */
 	const char *how;
+	unsigned long blocks[FRAG_MIXED_ORDERS];	/* frag_mixed(): blocks freed per order */
 };
 
-static void fragment(struct frag *f, int keep_sums)
+/* Free page i of the fragmented memory (its checksum is then 0). */
+static void frag_free(struct frag *f, size_t i)
+{
+	madvise(f->mem + i * PAGE, PAGE, MADV_DONTNEED);
+	if (f->sums)
+		f->sums[i] = 0;
+	f->freed++;
+}
+
+/*
+ * Map and touch most of free memory (MADV_NOHUGEPAGE), known content in
+ * every page; its pfns from /proc/self/pagemap into *pfns (freed by the
+ * caller). Returns 1 when most pages have a pfn, else 0: the callers then
+ * take the page's index for its pfn.
+ */
+static int frag_touch(struct frag *f, int keep_sums, uint64_t **pfns)
 {
 	size_t len = usable_bytes(), i;
-	uint64_t *pfns;
 	int fd;
 	size_t bypfn = 0;
 
@@ -667,32 +840,102 @@ static void fragment(struct frag *f, int keep_sums)
 		if (f->sums)
 			f->sums[i] = sum | 1;	/* never 0 */
 	}
-	pfns = calloc(f->pages, sizeof(*pfns));
+	*pfns = calloc(f->pages, sizeof(**pfns));
 	fd = open("/proc/self/pagemap", O_RDONLY);
-	if (pfns && fd >= 0 &&
-	    pread(fd, pfns, f->pages * sizeof(*pfns), ((uintptr_t)f->mem / PAGE) * 8) ==
-	    (ssize_t)(f->pages * sizeof(*pfns))) {
+	if (*pfns && fd >= 0 &&
+	    pread(fd, *pfns, f->pages * sizeof(**pfns), ((uintptr_t)f->mem / PAGE) * 8) ==
+	    (ssize_t)(f->pages * sizeof(**pfns))) {
 		for (i = 0; i < f->pages; i++)
-			if ((pfns[i] & (1ULL << 63)) && (pfns[i] & ((1ULL << 55) - 1)))
+			if (((*pfns)[i] & (1ULL << 63)) && ((*pfns)[i] & ((1ULL << 55) - 1)))
 				bypfn++;
 	}
 	if (fd >= 0)
 		close(fd);
-	bypfn = bypfn > f->pages / 2;
+	return bypfn > f->pages / 2;
+}
+
+static void fragment(struct frag *f, int keep_sums)
+{
+	uint64_t *pfns;
+	int bypfn = frag_touch(f, keep_sums, &pfns);
+	size_t i;
+
 	for (i = 0; i < f->pages; i++) {
 		int odd = bypfn ? (int)(pfns[i] & 1) : (int)(i & 1);
 
-		if (!odd)
-			continue;
-		madvise(f->mem + i * PAGE, PAGE, MADV_DONTNEED);
-		if (f->sums)
-			f->sums[i] = 0;
-		f->freed++;
+		if (odd)
+			frag_free(f, i);
 	}
 	free(pfns);
 	f->kept = f->pages - f->freed;
 	f->how = bypfn ? "odd-pfn" : "every-other-page";
 	/* The kept pages stay mapped until the process exits. */
+}
+
+/*
+ * frag-mixed, the holdout: free memory in holes of mixed small orders.
+ * Touch most of free memory as above, then walk it in pfn order, in
+ * aligned groups of 2^FRAG_MIXED_ORDERS pages that are all ours: for each
+ * group a PRNG with a fixed seed picks an order k of 0 to
+ * FRAG_MIXED_ORDERS - 1, and for each aligned 2^(k+1) pages of the group
+ * which half to free, so that every freed aligned block of order k has its
+ * buddy kept and merges no further. Half of every group is freed, the same
+ * memory in each order on average; the pages of a run of pfns outside its
+ * whole groups are kept. Without pfns a page's index stands for its pfn.
+ * The blocks freed per order are in f->blocks.
+ */
+#define FRAG_MIXED_SEED 0x46505721ULL
+
+static const uint64_t *sort_pfns;
+
+static int by_pfn(const void *a, const void *b)
+{
+	uint64_t x = sort_pfns[*(const size_t *)a], y = sort_pfns[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+static void frag_mixed(struct frag *f)
+{
+	uint64_t *pfns, rng = FRAG_MIXED_SEED, mask = (1ULL << 55) - 1;
+	int bypfn = frag_touch(f, 0, &pfns);
+	size_t *idx, n = 0, i, j, run, p, a, w, b;
+	int k;
+
+	idx = calloc(f->pages ? f->pages : 1, sizeof(*idx));
+	if (!pfns || !idx)
+		die("out of memory");
+	for (i = 0; i < f->pages; i++) {
+		if (bypfn && !((pfns[i] & (1ULL << 63)) && (pfns[i] & mask)))
+			continue;	/* no pfn: kept */
+		pfns[i] = bypfn ? pfns[i] & mask : i;
+		idx[n++] = i;
+	}
+	sort_pfns = pfns;
+	qsort(idx, n, sizeof(*idx), by_pfn);
+	/* Each run of consecutive pfns, idx[i .. i + run - 1], from pfn base. */
+	for (i = 0; i < n; i += run) {
+		size_t base = pfns[idx[i]], g = 1UL << FRAG_MIXED_ORDERS;
+
+		for (run = 1; i + run < n && pfns[idx[i + run]] == base + run; run++)
+			;
+		for (p = (base + g - 1) & ~(g - 1); p + g <= base + run; p += g) {
+			rng = splitmix(rng);
+			k = rng % FRAG_MIXED_ORDERS;
+			w = 2UL << k;
+			for (a = p; a < p + g; a += w) {
+				rng = splitmix(rng);
+				b = a + (rng & 1 ? w / 2 : 0);
+				for (j = 0; j < w / 2; j++)
+					frag_free(f, idx[i + b - base + j]);
+				f->blocks[k]++;
+			}
+		}
+	}
+	free(idx);
+	free(pfns);
+	f->kept = f->pages - f->freed;
+	f->how = bypfn ? "mixed-pfn" : "mixed-index";
 }
 
 /* The number of kept pages whose content changed */
@@ -1109,6 +1352,7 @@ static int do_scenario(const char *mode, int argc, char **argv)
 	int timeout = 900, opt, busy = !strcmp(mode, "busy");
 	struct cmdchan cc;
 	struct hintstats hs;
+	struct heldsampler held;
 	struct busy b = { 0 };
 	char extra[256] = "", cmd[128];
 	double t0 = now(), deadline, last_poll = 0, tstart = 0;
@@ -1135,6 +1379,14 @@ static int do_scenario(const char *mode, int argc, char **argv)
 		fragment(&f, 0);
 		snprintf(extra, sizeof(extra), "mode=%s kept_mib=%zu freed_mib=%zu holes=%s prep_s=%.1f ",
 			 mode, f.kept * PAGE / MIB, f.freed * PAGE / MIB, f.how, now() - t0);
+	} else if (!strcmp(mode, "frag-mixed")) {
+		struct frag f;
+
+		frag_mixed(&f);
+		snprintf(extra, sizeof(extra), "mode=%s kept_mib=%zu freed_mib=%zu holes=%s"
+			 " freed_blocks=%lu,%lu,%lu,%lu prep_s=%.1f ",
+			 mode, f.kept * PAGE / MIB, f.freed * PAGE / MIB, f.how,
+			 f.blocks[0], f.blocks[1], f.blocks[2], f.blocks[3], now() - t0);
 	} else if (busy) {
 		/* The workload's own rate before any migration: 5 s of it. */
 		double tb = now();
@@ -1160,12 +1412,15 @@ static int do_scenario(const char *mode, int argc, char **argv)
 	print_mem("FPW-MIG-READY", extra);
 	print_buddyinfo();
 	print_vmstat("ready");
+	held_start(&held, &hs);
 
 	deadline = now() + timeout;
 	for (;;) {
 		if (cmd_poll(&cc, busy ? 0 : 50, cmd, sizeof(cmd))) {
-			if (!strcmp(cmd, "report"))
+			if (!strcmp(cmd, "report")) {
+				held_stop(&held);
 				break;
+			}
 			if (!strcmp(cmd, "start")) {
 				print_mem("FPW-MIG-START", NULL);
 				print_buddyinfo();

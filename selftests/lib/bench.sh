@@ -35,6 +35,11 @@
 #                 hint    the destination's FPW-MIG-HINT line when it has
 #                         present=1 (the driver's debugfs statistics)
 #                 busy    the destination's FPW-MIG-BUSY line
+#                 held    the destination's FPW-MIG-HELD line (fpwmem's
+#                         sampler of the driver's held_bytes, every 10 ms
+#                         from FPW-MIG-READY to "report"; only the patched
+#                         driver has the file, the fields of the other
+#                         kernels are empty)
 #                 vmstat  the change of /proc/vmstat from the source's
 #                         FPW-MIG-VMSTAT when=ready to the destination's
 #                         when=report
@@ -42,6 +47,37 @@
 #               summed)
 #   A figure that is missing is an empty field; commas in a value become
 #   colons. Every key must be given ('' = none).
+#
+#   The columns of the performance work, besides the obvious ones:
+#     hint_blocks_seen, hint_us_seen  blocks hinted (all orders) and guest
+#               time of the rounds fpwmem saw (a round shorter than its
+#               100 ms poll, hint_missed, is in hint_us and hint_pages but
+#               not here): the guest's cost per block is hint_us_seen /
+#               hint_blocks_seen
+#     held_peak_kb, held_mean_kb, held_ms, held_samples, held_cpu_ms
+#               the memory the driver held (held_bytes), sampled every
+#               10 ms: the peak; the time-weighted mean over the migration
+#               (the integral of the samples, kib_s, over QMP's total_ms;
+#               nothing is held outside the rounds, which the migration
+#               spans); the time anything was held; the samples; the
+#               sampler's own guest CPU time
+#     cpu_window_ms  the window of the host CPU figures: from just before
+#               QMP's migrate to the poll (every 0.1 s) that saw it end;
+#               the threads are read every 20 ms in it
+#     src_CLASS_ms, dst_CLASS_ms  host CPU time (utime + stime, clock
+#               ticks of /proc/PID/task/*/stat) of the source and the
+#               destination QEMU in that window, by thread class
+#               (selftests/lib/qmp.py THREAD_CLASSES): vcpu (the "CPU
+#               N/TCG" threads), io (the iothread "IO io0": the balloon's
+#               virtqueues, free page hints), mig (the migration thread
+#               "live_migration"), main (the main loop: QMP, and on the
+#               destination the loading of the incoming stream), other
+#               (every other thread: call_rcu, worker, the monitor's "IO
+#               mon_iothread", ...)
+#     src_proc_ms, dst_proc_ms  the process's own total (/proc/PID/stat);
+#               a thread that exits keeps only the time the last sample
+#               saw, so proc may exceed the sum of the classes by that
+#               time (and by a tick of rounding per thread)
 #
 #   bench_role NAME ROLE        true when scenario NAME has ROLE
 #   bench_usage_error MESSAGE   the usage, then MESSAGE, on stderr; exit 2
@@ -61,6 +97,7 @@ bench_column() { table_def BENCH_COLUMN BENCH_COLUMNS "$BENCH_COLUMN_KEYS" "$@";
 bench_scenario idle              cmdline=fpw.bench=idle       bw=unlimited roles=
 bench_scenario idle-dirty        cmdline=fpw.bench=idle-dirty bw=unlimited roles=stock,sizes
 bench_scenario fragmented        cmdline=fpw.bench=fragmented bw=unlimited roles=used
+bench_scenario frag-mixed        cmdline=fpw.bench=frag-mixed bw=unlimited roles=used
 bench_scenario busy              cmdline=fpw.bench=busy       bw=unlimited roles=busy
 bench_scenario idle-capped       cmdline=fpw.bench=idle       bw=capped    roles=
 bench_scenario idle-dirty-capped cmdline=fpw.bench=idle-dirty bw=capped    roles=
@@ -104,6 +141,27 @@ bench_column pgmigrate_success       from=vmstat key=pgmigrate_success
 bench_column thp_fault_alloc         from=vmstat key=thp_fault_alloc
 bench_column thp_fault_fallback      from=vmstat key=thp_fault_fallback
 bench_column busy_base_mib_s         from=ready  key=baseline_mib_per_s
+bench_column hint_blocks_seen        from=hint   key=blocks_seen
+bench_column hint_us_seen            from=hint   key=time_us_seen
+bench_column hint_missed             from=hint   key=missed
+bench_column held_peak_kb            from=held   key=peak_kb
+bench_column held_mean_kb            from=run    key=held_mean
+bench_column held_ms                 from=held   key=held_ms
+bench_column held_samples            from=held   key=samples
+bench_column held_cpu_ms             from=held   key=cpu_ms
+bench_column cpu_window_ms           from=qmp    key=cpu_window_ms
+bench_column src_vcpu_ms             from=qmp    key=src_vcpu_ms
+bench_column src_io_ms               from=qmp    key=src_io_ms
+bench_column src_mig_ms              from=qmp    key=src_mig_ms
+bench_column src_main_ms             from=qmp    key=src_main_ms
+bench_column src_other_ms            from=qmp    key=src_other_ms
+bench_column src_proc_ms             from=qmp    key=src_proc_ms
+bench_column dst_vcpu_ms             from=qmp    key=dst_vcpu_ms
+bench_column dst_io_ms               from=qmp    key=dst_io_ms
+bench_column dst_mig_ms              from=qmp    key=dst_mig_ms
+bench_column dst_main_ms             from=qmp    key=dst_main_ms
+bench_column dst_other_ms            from=qmp    key=dst_other_ms
+bench_column dst_proc_ms             from=qmp    key=dst_proc_ms
 bench_column console_bad             from=run    key=bad
 bench_column run                     from=run    key=dir
 
