@@ -519,7 +519,7 @@ report_plot() {
 		echo "$(gp_plot 'MB sent, 1 GiB guest' "$dat/bytes.dat" 2 3 3)$ib"
 		gp_plot 'total migration time (s), 1 GiB guest' "$dat/time.dat" 2 3 3
 		if [ ${#held[@]} -gt 0 ]; then
-			echo "set title 'memory the driver held (MiB), peak and time-weighted mean, 1 GiB guest'"
+			echo "set title 'MiB the driver held, peak and mean, 1 GiB guest'"
 			echo -n "plot "
 			for ((i = 0; i < ${#held[@]}; i++)); do
 				[ $i -eq 0 ] || echo -n ", "
@@ -534,7 +534,7 @@ report_plot() {
 			echo "set xtics rotate by -45 scale 0"
 			echo "set key outside right top"
 			for c in src dst; do
-				echo "set title '$( [ $c = src ] && echo source || echo destination) QEMU: host CPU s by thread over the migration (medians), 1 GiB guest'"
+				echo "set title '$( [ $c = src ] && echo source || echo destination) QEMU: host CPU s by thread, 1 GiB guest'"
 				echo -n "plot '$dat/cpu-$c.dat' using 2:xtic(1) title 'vCPU'"
 				i=3
 				for l in iothread migration 'main loop' other 'unseen (exited threads)'; do
