@@ -7,10 +7,15 @@
 #   selftests/gates.sh [-h]
 #
 #   gate:mail:PATCH        the patch is a well-formed mail: From:,
-#                          "Subject: [PATCH n/m] subsystem: summary" (n its
-#                          place in the series, m the series' length), a
-#                          Signed-off-by: of the From: author and a body of
-#                          at least 3 lines before the "---"
+#                          "Subject: [PATCH v2 n/m] subsystem: summary" (v2
+#                          the series' revision, SERIES_VERSION of
+#                          selftests/lib/series.sh; n its place in the
+#                          series, m the series' length), a Signed-off-by:
+#                          of the From: author and a body of at least 3
+#                          lines before the "---". The cover letter,
+#                          patches/0000-cover-letter.patch, is not in
+#                          ./series and not a gate's (see
+#                          selftests/posting-test.sh)
 #   gate:checkpatch:PATCH  scripts/checkpatch.pl --strict finds no error, no
 #                          warning and no check, except the message types
 #                          selftests/gates-exceptions.txt lists with a reason
@@ -806,26 +811,26 @@ print(str(h.make_header(h.decode_header(sys.argv[1]))))' "$s" 2>/dev/null) || s=
 
 mail_gate() {
 	local p=$1 n=$2 f=$PATCHES/$1 start from subject body sob=() s author lines bad=()
-	local re_num re_one re_sys summary
+	local re_num re_one re_sys summary prefix="PATCH v$SERIES_VERSION"
 	start=$(clock)
 	from=$(mail_header "$f" From)
 	subject=$(mail_header "$f" Subject)
 	body=$(awk 'NR == 1 && /^From / { next } !b { if ($0 == "") b = 1; next } $0 == "---" { exit } { print }' "$f")
 	[ -n "$from" ] || bad+=("no From:")
-	re_num='^\[PATCH( [^]]*)? ([0-9]+)/([0-9]+)\] (.*)$'
-	re_one='^\[PATCH( [^]]*)?\] (.*)$'
+	re_num="^\\[$prefix ([0-9]+)/([0-9]+)\\] (.*)\$"
+	re_one="^\\[$prefix\\] (.*)\$"
 	re_sys='^[A-Za-z0-9_][A-Za-z0-9_./+-]*(, ?[A-Za-z0-9_][A-Za-z0-9_./+-]*)*: [^ ].*$'
 	summary=
 	if [ -z "$subject" ]; then
 		bad+=("no Subject:")
 	elif [[ $subject =~ $re_num ]]; then
-		summary=${BASH_REMATCH[4]}
-		[ "${BASH_REMATCH[2]}" -eq "$n" ] && [ "${BASH_REMATCH[3]}" -eq "$COUNT" ] ||
-			bad+=("Subject: numbered ${BASH_REMATCH[2]}/${BASH_REMATCH[3]} but it is $n/$COUNT of the series")
+		summary=${BASH_REMATCH[3]}
+		[ "${BASH_REMATCH[1]}" -eq "$n" ] && [ "${BASH_REMATCH[2]}" -eq "$COUNT" ] ||
+			bad+=("Subject: numbered ${BASH_REMATCH[1]}/${BASH_REMATCH[2]} but it is $n/$COUNT of the series")
 	elif [ "$COUNT" -eq 1 ] && [[ $subject =~ $re_one ]]; then
-		summary=${BASH_REMATCH[2]}
+		summary=${BASH_REMATCH[1]}
 	else
-		bad+=("Subject: not \"[PATCH $n/$COUNT] subsystem: summary\": $subject")
+		bad+=("Subject: not \"[$prefix $n/$COUNT] subsystem: summary\": $subject")
 	fi
 	[ -z "$summary" ] || [[ $summary =~ $re_sys ]] ||
 		bad+=("Subject: no \"subsystem: \" prefix: $summary")
@@ -845,7 +850,7 @@ mail_gate() {
 	lines=$(printf '%s\n' "$body" | grep -vE '^[A-Z][A-Za-z0-9-]*: ' | grep -cv '^[[:space:]]*$')
 	[ "$lines" -ge 3 ] || bad+=("the body before \"---\" has $lines line(s) of explanation, at least 3 needed")
 	if [ ${#bad[@]} -eq 0 ]; then
-		gate PASS "mail:$p" "$start" "From: $from; Signed-off-by: the author; [PATCH $n/$COUNT] ${summary%%:*}:; $lines-line body"
+		gate PASS "mail:$p" "$start" "From: $from; Signed-off-by: the author; [$prefix $n/$COUNT] ${summary%%:*}:; $lines-line body"
 	else
 		gate FAIL "mail:$p" "$start" "$(printf '%s; ' "${bad[@]}" | sed 's/; $//')"
 	fi

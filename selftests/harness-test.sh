@@ -27,6 +27,11 @@
 #   qmp/*.json      selftests/lib/qmp.py figures: a saved query-migrate
 #                   reply to the key=value lines of a migration
 #   series/*        series_names of selftests/lib/series.sh
+#   review/*.cover  review_check of selftests/lib/posting.sh: the cover
+#                   letter's changelog against the IDs of review/review-ids
+#                   (not a case)
+#   review/*.md     review_md_check: the IDs of a review in markdown
+#                   against those of review/review-ids
 # (.expected files are not cases). A case's output, with the parser's exit
 # status as a last "rc=N" line, must be its CASE.expected.
 #
@@ -48,6 +53,8 @@ set -u -o pipefail
 . "$TOP/selftests/lib/console.sh"
 # shellcheck source=selftests/lib/series.sh
 . "$TOP/selftests/lib/series.sh"
+# shellcheck source=selftests/lib/posting.sh
+. "$TOP/selftests/lib/posting.sh"
 
 update=
 while getopts uh opt; do
@@ -117,6 +124,12 @@ run_case() {
 			;;
 		qmp) python3 "$TOP/selftests/lib/qmp.py" figures "$file" 2>&1 || rc=$? ;;
 		series) series_names "$file" 2>&1 || rc=$? ;;
+		review)
+			case $file in
+			*.md) review_md_check review-ids "$file" 2>&1 || rc=$? ;;
+			*) review_check review-ids "$file" 2>&1 || rc=$? ;;
+			esac
+			;;
 		*)
 			echo "unknown fixture folder $folder"
 			exit 1
@@ -135,7 +148,10 @@ for dir in "$FIX"/*/; do
 	cd "$dir" || die "cannot cd to $dir"
 	for f in *; do
 		case $f in *.expected) continue ;; esac
-		case $folder in lines) [[ $f == *.query ]] || continue ;; esac
+		case $folder in
+		lines) [[ $f == *.query ]] || continue ;;
+		review) [[ $f == *.cover || $f == *.md ]] || continue ;;
+		esac
 		cases=$((cases + 1))
 		got=$(run_case "$folder" "$f")
 		if [ -n "$update" ]; then

@@ -11,6 +11,15 @@
 #                             committer (GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL,
 #                             when set, name it instead)
 #
+#   SERIES_VERSION            the revision of the series the patches are
+#                             (their subjects: "[PATCH v2 n/m]")
+#   SERIES_AUTHOR             the placeholder author of the patches, on a
+#                             reserved domain: their From:, Signed-off-by:
+#                             and the MAINTAINERS entry the first one adds
+#                             (scripts/prepare-posting.sh puts the poster
+#                             in its place); SERIES_AUTHOR_NAME and
+#                             SERIES_AUTHOR_EMAIL its parts
+#
 # The format is quilt's: one patch a line, relative to the patch folder,
 # optionally followed by quilt's -p1 (the only strip level git format-patch
 # mails take); '#' starts a comment, blank lines are ignored. A name given
@@ -20,6 +29,12 @@
 
 SERIES_IDENT_NAME="Free page walk workbench"
 SERIES_IDENT_EMAIL=workbench@localhost
+# shellcheck disable=SC2034 # for the scripts that source this file
+SERIES_VERSION=2
+SERIES_AUTHOR_NAME="Placeholder Author"
+SERIES_AUTHOR_EMAIL=author@example.org
+# shellcheck disable=SC2034
+SERIES_AUTHOR="$SERIES_AUTHOR_NAME <$SERIES_AUTHOR_EMAIL>"
 
 series_names() {
 	local file=$1 line name opt extra n=0 names=()
