@@ -133,6 +133,8 @@ set -u -o pipefail
 . "$TOP/selftests/lib/kbuild.sh"
 # shellcheck source=selftests/lib/series.sh
 . "$TOP/selftests/lib/series.sh"
+# shellcheck source=selftests/lib/checkpatch.sh
+. "$TOP/selftests/lib/checkpatch.sh"
 help_only "$@"
 cd "$TOP" || die "cannot cd to $TOP"
 
@@ -149,8 +151,6 @@ GUEST_CONFIG=$TOP/selftests/config/guest.config
 JOBS=${JOBS:-$(nproc)}
 # The Kconfig symbol of the walker, and its API header's guard.
 WALKER=FREE_PAGE_WALK
-# Debian's python3 (with python3-ply and python3-git) for spdxcheck.py.
-SYSPATH=/usr/bin:/bin:$PATH
 
 PATCHES=$(cd "${FPW_GATES_PATCHES:-$TOP/patches}" 2>/dev/null && pwd) ||
 	die "no patch folder ${FPW_GATES_PATCHES:-$TOP/patches}"
@@ -870,50 +870,18 @@ done
 # ---------------------------------------------------------------------------
 # gate:checkpatch:PATCH
 
-# exceptions_for PATCH: checkpatch message types excepted for PATCH, as
-# "TYPE" lines; "!TYPE" for an entry without a reason.
-exceptions_for() {
-	[ -f "$EXCEPTIONS" ] || return 0
-	local ep et reason
-	while read -r ep et reason; do
-		case $ep in '' | \#*) continue ;; esac
-		[ "$ep" = "$1" ] || [ "$ep" = '*' ] || continue
-		[ -n "$et" ] || continue
-		if [ -n "$reason" ]; then echo "$et"; else echo "!$et"; fi
-	done <"$EXCEPTIONS"
-}
-
+# checkpatch_gate PATCH: checkpatch_run (selftests/lib/checkpatch.sh).
 checkpatch_gate() {
-	local p=$1 start log=$LOGS/checkpatch-$1.log ignore=() noreason=() t args=() total e w c l msg
+	local p=$1 start log=$LOGS/checkpatch-$1.log
 	start=$(clock)
-	while read -r t; do
-		case $t in
-		!*) noreason+=("${t#!}") ;;
-		?*) ignore+=("$t") ;;
-		esac
-	done < <(exceptions_for "$p")
-	[ ${#ignore[@]} -eq 0 ] || args=(--ignore "$(
-		IFS=,
-		echo "${ignore[*]}"
-	)")
-	(cd "$TREE" && PATH=$SYSPATH ./scripts/checkpatch.pl --strict --show-types --color=never \
-		"${args[@]}" "$PATCHES/$p") >"$log" 2>&1
-	total=$(sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks, \([0-9]*\) lines checked$/\1 \2 \3 \4/p' "$log")
-	if [ -z "$total" ]; then
-		gate FAIL "checkpatch:$p" "$start" "no summary from checkpatch.pl: $(last_error "$log") (log: $(rel "$log"))"
-		return
-	fi
-	read -r e w c l <<<"$total"
-	msg="$e errors, $w warnings, $c checks, $l lines"
-	[ ${#ignore[@]} -eq 0 ] || msg+="; excepted in $(rel "$EXCEPTIONS"): ${ignore[*]}"
-	if grep -qE 'Traceback|spdxcheck|No module named' "$log"; then
-		gate FAIL "checkpatch:$p" "$start" "$msg; scripts/spdxcheck.py failed: $(grep -m1 -E 'Error|No module' "$log") (log: $(rel "$log"))"
-	elif [ ${#noreason[@]} -gt 0 ]; then
-		gate FAIL "checkpatch:$p" "$start" "$msg; exception(s) without a reason in $(rel "$EXCEPTIONS"): ${noreason[*]}"
-	elif [ "$e" -ne 0 ] || [ "$w" -ne 0 ] || [ "$c" -ne 0 ]; then
-		gate FAIL "checkpatch:$p" "$start" "$msg: $(grep -m1 -E '^(ERROR|WARNING|CHECK):' "$log") (log: $(rel "$log"))"
+	if checkpatch_run "$TREE" "$EXCEPTIONS" "$p" "$PATCHES/$p" "$log"; then
+		gate PASS "checkpatch:$p" "$start" "$CP_MSG"
 	else
-		gate PASS "checkpatch:$p" "$start" "$msg"
+		case $CP_STATE in
+		nosummary) CP_MSG+=": $(last_error "$log")" ;;
+		esac
+		[ "$CP_STATE" = noreason ] || CP_MSG+=" (log: $(rel "$log"))"
+		gate FAIL "checkpatch:$p" "$start" "$CP_MSG"
 	fi
 }
 

@@ -11,6 +11,10 @@
 #                   their fixtures (seconds, no kernel)
 #   apply           ./apply.sh (the series onto .work/linux)
 #   gates           selftests/gates.sh
+#   posting         selftests/posting-test.sh: scripts/prepare-posting.sh
+#                   with a test identity, and checkpatch, git am, b4 am,
+#                   identity, subjects, base-commit and review IDs of the
+#                   mails it writes
 #   build           selftests/build.sh
 #   initramfs       selftests/initramfs.sh
 #   boot-test       selftests/boot-test.sh
@@ -50,8 +54,8 @@
 # A step that fails is a FAIL result with the reason, and the steps that
 # need it are SKIP results that name it (the FAIL already makes the run
 # fail); so are the steps FPW_DEBUG_KERNEL=0 or FPW_ARCHES leave out.
-# harness-test, gates, boot-test and the migration tests record their own
-# results (selftests/lib/results.sh).
+# harness-test, gates, posting, boot-test and the migration tests record
+# their own results (selftests/lib/results.sh).
 #
 # The last line of the output is "N passed, N failed"; the exit status is
 # non-zero when anything failed. QEMU settings: see selftests/lib/qemu.sh.
@@ -219,6 +223,7 @@ for a in $arches; do
 done
 [ "${FPW_AHEAD:-1}" = 0 ] || ahead_start "apply" "${ahead[@]}"
 step gates yes "apply" selftests/gates.sh
+step posting yes "apply" selftests/posting-test.sh
 step build no "apply" selftests/build.sh
 step initramfs no "build" selftests/initramfs.sh
 ahead_wait_all
