@@ -391,14 +391,14 @@ else
 	ok=
 fi
 msg="$(rel "$COVER"): $(printf '%s\n' "$got" | tail -n 1 | sed "s|$TOP/||g")"
-[ -n "$ok" ] || msg+=" | $(printf '%s\n' "$got" | head -n 3 | sed "s|$TOP/||g" | paste -sd ';')"
+[ -n "$ok" ] || msg+=" | $(printf '%s\n' "$got" | sed '$d' | head -n 3 | sed "s|$TOP/||g" | paste -sd ';')"
 if [ -z "${FPW_REVIEW:-}" ]; then
 	msg+="; FPW_REVIEW not set: the IDs of $(rel "$POSTING_IDS") were not compared with the review's"
 elif got=$(review_md_check "$POSTING_IDS" "$FPW_REVIEW" 2>&1); then
 	msg+="; FPW_REVIEW: $(printf '%s\n' "$got" | tail -n 1 | sed "s|$TOP/||g")"
 else
 	ok=
-	msg+="; FPW_REVIEW: $(printf '%s\n' "$got" | sed "s|$TOP/||g" | paste -sd ';')"
+	msg+="; FPW_REVIEW: $(printf '%s\n' "$got" | sed "s|$TOP/||g" | tail -n 4 | paste -sd ';')"
 fi
 if [ -n "$ok" ]; then post PASS review-ids "$msg"; else post FAIL review-ids "$msg"; fi
 
