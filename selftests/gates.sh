@@ -43,6 +43,13 @@
 #                          build/bisect)
 #   gate:kernel-doc        scripts/kernel-doc -none -Wall on the series' .c
 #                          and .h files: no warning that base lacks
+#   gate:clang             the guest configuration built with Debian's
+#                          clang and LLVM tools (LLVM=1), W=1: every
+#                          object of the series compiles, with no clang
+#                          warning that the same files at base lack (only
+#                          those objects, in build/clang; base's warnings
+#                          in base-ref-clang/), as the kernel test robot
+#                          builds
 #   gate:build:NAME        one per row of selftests/gates-matrix.tsv, in
 #                          its order: configure (allnoconfig or tinyconfig;
 #                          guest.config, the architecture's fragments of
@@ -285,13 +292,14 @@ kernel_objects() {
 	done
 }
 
-# configure OUT ARCH CROSS TARGET [FRAGMENT]: make TARGET (allnoconfig,
-# tinyconfig) in build folder OUT, with FRAGMENT (a file) as
-# KCONFIG_ALLCONFIG. Sets MK, the make command (kbuild_make) for OUT.
+# configure OUT ARCH CROSS TARGET [FRAGMENT [TOOLS]]: make TARGET
+# (allnoconfig, tinyconfig) in build folder OUT, with FRAGMENT (a file, or
+# "") as KCONFIG_ALLCONFIG, with TOOLS (gcc, the default, or llvm). Sets MK,
+# the make command (kbuild_make) for OUT.
 configure() {
-	local out=$1 arch=$2 cross=$3 target=$4 frag=${5:-}
+	local out=$1 arch=$2 cross=$3 target=$4 frag=${5:-} tools=${6:-gcc}
 	mkdir -p "$out"
-	kbuild_make "$TREE" "$out" "$arch" "$cross"
+	kbuild_make "$TREE" "$out" "$arch" "$cross" "$tools"
 	MK=("${KMAKE[@]}")
 	if [ -n "$frag" ]; then
 		cp "$frag" "$out/gates.config"
@@ -759,6 +767,7 @@ for name in "${MATRIX_LIST[@]}"; do
 	arch_load "${MATRIX[$name.arch]}"
 	[ -z "$ARCH_CROSS" ] || GATE_PKGS+=("${ARCH_CROSS}gcc:$ARCH_CC_PKG")
 done
+selected clang && GATE_PKGS+=("${KBUILD_LLVM_PKGS[@]}")
 if ! (need_pkgs "${KBUILD_PKGS[@]}" "${GATE_PKGS[@]}"); then
 	result FAIL gate:tools "could not install the Debian packages the gates need (log: $(rel "$WORK")/apt.log)"
 fi
@@ -962,12 +971,48 @@ base_reference() {
 }
 
 BASE_REF_OK=
+: >"$LOGS/sparse-raw.log"
+: >"$LOGS/w1-raw.log"
 if [ -n "$TREE_OK" ] && { selected sparse || selected W=1; }; then
-	: >"$LOGS/sparse-raw.log"
-	: >"$LOGS/w1-raw.log"
 	base_start=$(clock)
 	base_reference && BASE_REF_OK=1
 	BASE_REF_TIME=$(took "$base_start")
+fi
+
+# The clang build of gate:clang, and its warnings of base, kept in
+# base-ref-clang/ as those of gcc are in base-ref/.
+CLANG_OUT=$G/build/clang
+CLANG_REF=
+CLANG_REF_OK=
+if [ -n "$TREE_OK" ] && selected clang; then
+	CLANG_REF=$G/base-ref-clang/$({
+		echo "v1 $BASE ${BASE_OBJECTS[*]}"
+		cat "$GUEST_CONFIG"
+		clang --version 2>&1 | head -n 1
+		ld.lld --version 2>&1 | head -n 1
+	} | sha1sum | cut -c1-16)
+fi
+
+# clang_reference: compute CLANG_REF (the tree is at base).
+clang_reference() {
+	local ref=$CLANG_REF tmp=$CLANG_REF.tmp log=$LOGS/base-ref-clang.log
+	[ -f "$ref/done" ] && return 0
+	info "clang W=1 warnings of base (once per base and toolchain)"
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	: >"$log"
+	configure "$CLANG_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" llvm >>"$log" 2>&1 &&
+		"${MK[@]}" W=1 prepare >>"$log" 2>&1 &&
+		w1_run "$CLANG_OUT" "${BASE_OBJECTS[@]}" >"$tmp/w1" || return 1
+	touch "$tmp/done"
+	rm -rf "$ref"
+	mv "$tmp" "$ref"
+}
+
+if [ -n "$CLANG_REF" ]; then
+	clang_start=$(clock)
+	clang_reference && CLANG_REF_OK=1
+	CLANG_REF_TIME=$(took "$clang_start")
 fi
 
 # ---------------------------------------------------------------------------
@@ -1156,6 +1201,37 @@ if selected W=1; then
 			compare_gate W=1 "$start" W=1 "$G/w1.head" "$BASE_REF/w1" "${SERIES_OBJECTS[*]}"
 		else
 			gate FAIL W=1 "$start" "configuring the guest failed: $(last_error "$log")"
+		fi
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+# gate:clang
+
+if selected clang; then
+	start=$(clock)
+	if [ -z "$AM_OK" ]; then
+		result FAIL gate:clang "$NOT_APPLIED (0 s)"
+	elif [ -z "$CLANG_REF_OK" ]; then
+		gate FAIL clang "$start" "clang W=1 of base failed: $(last_error "$LOGS/base-ref-clang.log") (log: $(rel "$LOGS")/base-ref-clang.log)"
+	else
+		log=$LOGS/clang.log
+		: >"$log"
+		if configure "$CLANG_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" llvm >>"$log" 2>&1 &&
+			"${MK[@]}" W=1 prepare >>"$log" 2>&1; then
+			w1_run "$CLANG_OUT" "${SERIES_OBJECTS[@]}" >"$G/clang.head"
+			unbuilt=()
+			for o in "${SERIES_OBJECTS[@]}"; do
+				[ -f "$CLANG_OUT/$o" ] || unbuilt+=("$o")
+			done
+			if [ ${#unbuilt[@]} -gt 0 ]; then
+				gate FAIL clang "$start" "clang did not build ${unbuilt[*]}: $(first_line "$(cut -f2 "$G/clang.head")") (log: $(rel "$LOGS")/w1-raw.log)"
+			else
+				compare_gate clang "$start" "clang W=1" "$G/clang.head" "$CLANG_REF/w1" \
+					"$(clang --version | head -n 1), LLVM=1 ${SERIES_OBJECTS[*]}${CLANG_REF_TIME:+ (base: $CLANG_REF_TIME)}"
+			fi
+		else
+			gate FAIL clang "$start" "configuring the guest with LLVM=1 failed: $(last_error "$log")"
 		fi
 	fi
 fi

@@ -9,9 +9,11 @@
 #   kbuild_pkgs [CROSS CC_PKG]  need_pkgs for a build (with the cross
 #                               compiler CROSS gcc from Debian package
 #                               CC_PKG)
-#   kbuild_make SRC OUT KARCH [CROSS]
+#   kbuild_make SRC OUT KARCH [CROSS [llvm]]
 #                               set KMAKE, the make command (an array) for
-#                               source tree SRC and build folder OUT
+#                               source tree SRC and build folder OUT; with
+#                               llvm, Debian's clang and LLVM tools
+#                               (LLVM=1, KBUILD_LLVM_PKGS) instead of gcc
 #   kbuild_lost SRC OUT FRAGMENT SRCARCH
 #                               print the lines of FRAGMENT (CONFIG_X=y|m)
 #                               that OUT/.config lost, as one line
@@ -46,12 +48,25 @@ kbuild_pkgs() {
 	need_pkgs "${KBUILD_PKGS[@]}" ${extra[@]+"${extra[@]}"}
 }
 
+# The Debian packages of a build with LLVM=1 (kbuild_make ... llvm).
+KBUILD_LLVM_PKGS=(clang:clang ld.lld:lld llvm-ar:llvm)
+
 KMAKE=()
 kbuild_make() {
-	local src=$1 out=$2 karch=$3 cross=${4:-}
-	KMAKE=(make -s -C "$src" O="$out" ARCH="$karch" CC="ccache ${cross}gcc" HOSTCC="ccache gcc"
-		-j"${JOBS:-$(nproc)}")
-	[ -z "$cross" ] || KMAKE+=(CROSS_COMPILE="$cross")
+	local src=$1 out=$2 karch=$3 cross=${4:-} tools=${5:-gcc}
+	case $tools in
+	gcc)
+		KMAKE=(make -s -C "$src" O="$out" ARCH="$karch" CC="ccache ${cross}gcc" HOSTCC="ccache gcc")
+		[ -z "$cross" ] || KMAKE+=(CROSS_COMPILE="$cross")
+		;;
+	llvm)
+		# clang cross-compiles with --target from ARCH; CROSS_COMPILE
+		# is not needed.
+		KMAKE=(make -s -C "$src" O="$out" ARCH="$karch" LLVM=1 CC="ccache clang" HOSTCC="ccache clang")
+		;;
+	*) die "kbuild_make: unknown toolchain '$tools' (gcc or llvm)" ;;
+	esac
+	KMAKE+=(-j"${JOBS:-$(nproc)}")
 }
 
 # Every line of the fragment must have survived Kconfig: a symbol that was
