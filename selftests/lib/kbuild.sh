@@ -49,6 +49,7 @@ kbuild_pkgs() {
 }
 
 # The Debian packages of a build with LLVM=1 (kbuild_make ... llvm).
+# shellcheck disable=SC2034 # for the scripts that build with LLVM=1
 KBUILD_LLVM_PKGS=(clang:clang ld.lld:lld llvm-ar:llvm)
 
 KMAKE=()
