@@ -129,7 +129,9 @@ guest_expect() {
 	shift 2
 	for e in "$@"; do
 		[ -n "${GUEST_SEEN[$e]:-}" ] && continue
-		if tr -d '\r' <"$file" 2>/dev/null | grep -aq 'FPW: userspace reached'; then
+		# grep reads the file itself: "tr | grep -q" under pipefail fails
+		# when grep, done early, leaves tr writing into a closed pipe.
+		if grep -aqs 'FPW: userspace reached' "$file"; then
 			result FAIL "$pfx$e" "the guest reported no result"
 		else
 			result FAIL "$pfx$e" "the guest never reached userspace"
@@ -245,7 +247,7 @@ kselftest_results() {
 	if [ "$present" = no ]; then
 		result FAIL "$pfx:free_page_walk" \
 			"no test_free_page_walk.sh in the initramfs ($TAP_RESULTS TAP result(s), run_vmtests.sh rc=${ksrc:-?})"
-	elif ! tr -d '\r' <"$log" | grep -aq 'FPW-BEGIN kselftest'; then
+	elif ! grep -aqs 'FPW-BEGIN kselftest' "$log"; then
 		result FAIL "$pfx:run" "run_vmtests.sh did not start (no FPW-BEGIN kselftest)"
 	elif [ -z "$ksrc" ]; then
 		result FAIL "$pfx:run" "run_vmtests.sh did not finish (no FPW-END kselftest)"
