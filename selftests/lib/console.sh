@@ -59,11 +59,17 @@
 BOOT_RESULTS=(boot-userspace balloon-bound balloon-free-page-hint balloon-params)
 
 # KERNEL_BAD_RE: what a kernel console must not show, for every test that
-# reads one (grep -E): oopses, BUG, WARNING, panics, lockdep and
-# sleep-in-atomic reports, sanitizers, page poison and corruption reports
-# ("pagealloc: ", "memory corruption"), ECC errors and the OOM killer (the
-# guests have memory to spare; a killed test reads as one that did not end).
-KERNEL_BAD_RE='Oops|BUG:|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context|memory corruption|pagealloc: |single bit error|Out of memory|oom-kill'
+# reads one (grep -E): oopses, BUG ("BUG: ..." and "kernel BUG at ..."),
+# WARNING, panics, lockdep and sleep-in-atomic reports, sanitizers
+# ("BUG: KASAN: ...", UBSAN), DEBUG_LIST's list corruption reports (a
+# WARNING, or a kernel BUG with BUG_ON_DATA_CORRUPTION: the line names the
+# corruption either way), faults on unmapped kernel memory as
+# DEBUG_PAGEALLOC makes them ("BUG: unable to handle page fault" on x86,
+# "Unable to handle kernel paging request" on arm64), page poison and
+# corruption reports ("pagealloc: ", "memory corruption"), ECC errors and
+# the OOM killer (the guests have memory to spare; a killed test reads as
+# one that did not end).
+KERNEL_BAD_RE='Oops|BUG:|kernel BUG at|WARNING:|Kernel panic|Call Trace|UBSAN|KASAN|general protection|---\[ end trace|possible circular locking|sleeping function called from invalid context|list_(add|del) corruption|Unable to handle kernel|memory corruption|pagealloc: |single bit error|Out of memory|oom-kill'
 
 console_bad() {
 	local n first
