@@ -38,6 +38,13 @@
 #   FPW_EXTRA_CMDLINE  more kernel command line for every boot
 #   FPW_BALLOON_OPTS   options of the virtio-balloon-pci device
 #                      (free-page-hint=on,iothread=io0)
+#   FPW_QEMU_ARGS      more QEMU arguments for every QEMU the harness starts
+#                      (the boot tests, both QEMUs of a migration and every
+#                      hop of a ping-pong, the benchmark), split at white
+#                      space (no quoting), after the harness's own and
+#                      before the caller's QEMU_ARGs, e.g.
+#                      "-global migration.x-clear-bitmap-shift=6"
+#                      (selftests/kvm-check.sh)
 #   QEMU               the QEMU binary (qemu_double_use sets it to the
 #                      test double)
 #   FPW_QEMU_HINT_DROPS_WRITES
@@ -119,6 +126,8 @@ qemu_boot() {
 	[ -z "$tests" ] || append+=" fpw.tests=$tests"
 	[ -z "${FPW_EXTRA_CMDLINE:-}" ] || append+=" $FPW_EXTRA_CMDLINE"
 	[ -z "$cmdline" ] || append+=" $cmdline"
+	local extra=()
+	read -r -a extra <<<"${FPW_QEMU_ARGS:-}"
 
 	mkdir -p "$(dirname "$log")"
 	: >"$log"
@@ -144,6 +153,7 @@ qemu_boot() {
 		-object iothread,id=io0
 		-device "virtio-balloon-pci,${FPW_BALLOON_OPTS:-$FPW_BALLOON_OPTS_DEFAULT}"
 		"${dimm_args[@]}"
+		${extra[@]+"${extra[@]}"}
 		"$@"
 	)
 	echo "== ${cmd[*]}" >&2
