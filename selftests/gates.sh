@@ -791,21 +791,6 @@ grep '^== ' "$LOGS/worktree.log" >&2
 # ---------------------------------------------------------------------------
 # gate:mail:PATCH
 
-# mail_header FILE NAME: the unfolded header NAME of mail FILE.
-mail_header() {
-	awk -v want="$(echo "$2" | tr '[:upper:]' '[:lower:]'):" '
-		NR == 1 && /^From / { next }
-		/^$/ { exit }
-		/^[ \t]/ { if (hit) { sub(/^[ \t]+/, ""); val = val " " $0 } next }
-		{ hit = 0 }
-		!found && tolower(substr($0, 1, length(want))) == want {
-			hit = 1; found = 1
-			val = substr($0, length(want) + 1)
-			sub(/^[ \t]+/, "", val)
-		}
-		END { if (found) print val }' "$1"
-}
-
 # person TEXT: a "Name <address>" normalized for comparison (RFC 2047
 # decoded, quotes dropped, blanks squeezed, lower case).
 person() {

@@ -167,21 +167,6 @@ fi
 
 # ---- mail helpers -------------------------------------------------------------
 
-# header FILE NAME: the unfolded header NAME of mail FILE.
-header() {
-	awk -v want="$(echo "$2" | tr '[:upper:]' '[:lower:]'):" '
-		NR == 1 && /^From / { next }
-		/^$/ { exit }
-		/^[ \t]/ { if (hit) { sub(/^[ \t]+/, ""); val = val " " $0 } next }
-		{ hit = 0 }
-		!found && tolower(substr($0, 1, length(want))) == want {
-			hit = 1; found = 1
-			val = substr($0, length(want) + 1)
-			sub(/^[ \t]+/, "", val)
-		}
-		END { if (found) print val }' "$1"
-}
-
 # person TEXT: a "Name <address>" decoded (RFC 2047), quotes dropped,
 # blanks squeezed.
 person() {
@@ -249,7 +234,7 @@ am_check() {
 		# nothing else.
 		local d
 		d=$(git -C "$TREE" rev-parse --path-format=absolute --git-path rebase-apply)
-		if [ "$(cat "$d/next" 2>/dev/null)" = 1 ] && [[ $(header "$d/0001" Subject) == "[PATCH v$SERIES_VERSION 0/$COUNT] "* ]] &&
+		if [ "$(cat "$d/next" 2>/dev/null)" = 1 ] && [[ $(mail_header "$d/0001" Subject) == "[PATCH v$SERIES_VERSION 0/$COUNT] "* ]] &&
 			! grep -q '^diff --git ' "$d/0001" &&
 			git -C "$TREE" -c user.name="$TEST_NAME" -c user.email="$TEST_EMAIL" am -q --skip >>"$log" 2>&1; then
 			skipped=", the cover letter skipped"
@@ -317,7 +302,7 @@ fi
 bad=()
 for m in "${MAILS[@]}"; do
 	b=${m##*/}
-	from=$(person "$(header "$m" From)")
+	from=$(person "$(mail_header "$m" From)")
 	[ "$from" = "$TEST_IDENT" ] || bad+=("$b: From: $from")
 	[ "$b" != 0000-cover-letter.patch ] || continue
 	mapfile -t sob < <(awk '!b { if ($0 == "") b = 1; next } /^---$/ { exit } { print }' "$m" | sed -n 's/^Signed-off-by:[[:space:]]*//p')
@@ -346,7 +331,7 @@ bad=()
 i=0
 prefix="PATCH v$SERIES_VERSION"
 for m in "${MAILS[@]}"; do
-	s=$(header "$m" Subject)
+	s=$(mail_header "$m" Subject)
 	re="^\\[$prefix ([0-9]+)/([0-9]+)\\] [^ ]"
 	if ! [[ $s =~ $re ]]; then
 		bad+=("${m##*/}: not \"[$prefix n/m] ...\": $s")
@@ -364,7 +349,7 @@ mapfile -t msub < <(awk '
 	h { on = 0 }' "$MBOX" | sed -e 's/^Subject: //' -e 's/[[:space:]]\+/ /g')
 [ ${#msub[@]} -eq ${#MAILS[@]} ] || bad+=("the mbox has ${#msub[@]} mails, not ${#MAILS[@]}")
 for i in "${!MAILS[@]}"; do
-	[ "${msub[i]:-}" = "$(header "${MAILS[i]}" Subject | sed 's/[[:space:]]\+/ /g')" ] || {
+	[ "${msub[i]:-}" = "$(mail_header "${MAILS[i]}" Subject | sed 's/[[:space:]]\+/ /g')" ] || {
 		bad+=("mail $((i + 1)) of the mbox is not ${MAILS[i]##*/}")
 		break
 	}

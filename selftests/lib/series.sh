@@ -19,6 +19,8 @@
 #                             (scripts/prepare-posting.sh puts the poster
 #                             in its place); SERIES_AUTHOR_NAME and
 #                             SERIES_AUTHOR_EMAIL its parts
+#   mail_header FILE NAME     the unfolded header NAME of the patch mail
+#                             FILE (the first, if it has more than one)
 #
 # The format is quilt's: one patch a line, relative to the patch folder,
 # optionally followed by quilt's -p1 (the only strip level git format-patch
@@ -89,4 +91,18 @@ series_git() {
 	shift
 	git -C "$dir" -c user.name="${GIT_AUTHOR_NAME:-$SERIES_IDENT_NAME}" \
 		-c user.email="${GIT_AUTHOR_EMAIL:-$SERIES_IDENT_EMAIL}" "$@"
+}
+
+mail_header() {
+	awk -v want="$(echo "$2" | tr '[:upper:]' '[:lower:]'):" '
+		NR == 1 && /^From / { next }
+		/^$/ { exit }
+		/^[ \t]/ { if (hit) { sub(/^[ \t]+/, ""); val = val " " $0 } next }
+		{ hit = 0 }
+		!found && tolower(substr($0, 1, length(want))) == want {
+			hit = 1; found = 1
+			val = substr($0, length(want) + 1)
+			sub(/^[ \t]+/, "", val)
+		}
+		END { if (found) print val }' "$1"
 }
