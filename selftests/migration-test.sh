@@ -5,7 +5,7 @@
 # with free page hinting on, and check that its memory survived, that the
 # patched driver really hinted, and that the kernel stayed quiet.
 #
-#   selftests/migration-test.sh [-o NAME] [-v VARIANTS] [-x] [-d] [-p PREFIX]
+#   selftests/migration-test.sh [-o NAME] [-v VARIANTS] [-x] [-l MIB] [-d] [-p PREFIX]
 #
 #   -o NAME      boot .work/build/NAME (default: guest), with its initramfs
 #   -v VARIANTS  comma separated, default:
@@ -25,7 +25,9 @@
 #                                the guest reports its driver holding
 #                                blocks (FPW-MIG-IN-ROUND): a config change
 #                                while the device is in a round (QEMU then
-#                                reads the cmd id as STOP)
+#                                reads the cmd id as STOP); once the guest
+#                                gave the 32 MiB, the target goes back up,
+#                                still during the migration (a deflate)
 #                  cancel        fragmented, migrate_cancel on that cue,
 #                                then a second migration to a new
 #                                destination
@@ -53,10 +55,59 @@
 #                  page_poison   ... and page_poison=1 on the kernel command line
 #                  init_on_free  ... and init_on_free=1
 #                  reporting     free-page-hint=on,free-page-reporting=on
+#   Faults during a hinting round (not defaults; selftests/run.sh runs them
+#   as steps of their own):
+#                  hotremove     a 256 MiB pc-dimm onlined movable at boot,
+#                                a 128 MiB region and the rest fragmented
+#                                (holes in the dimm too); on the cue the
+#                                guest offlines the dimm's memory blocks
+#                                (fpw.mig_offline=1) and the host asks the
+#                                source for device_del, which QEMU 7.2
+#                                refuses during a migration ("device_del
+#                                not allowed while migrating": only PCI
+#                                devices that allow it, as failover NICs,
+#                                may go); the destination then unplugs the
+#                                dimm (device_del, DEVICE_DELETED)
+#                  reload        (-o module: CONFIG_VIRTIO_BALLOON=m)
+#                                fragmented; on the cue the guest unloads
+#                                the balloon driver and loads it again
+#                                (fpw.mig_reload=1)
+#                  s2idle        (-o debug: SUSPEND and the CMOS RTC)
+#                                fragmented; on the cue the guest suspends
+#                                to idle (echo freeze > /sys/power/state,
+#                                pm_test none), woken by an RTC alarm 3 s
+#                                later (fpw.mig_s2idle=1)
+#                  reporting-churn
+#                                free page reporting on as well, with the
+#                                churn of churn (no fragmentation, so that
+#                                freed memory merges into blocks reporting
+#                                takes); reports must reach the device
+#                                during the migration
+#                  ringleft      fragmented, one range per buffer, no
+#                                bandwidth limit (a slow device); 0.5 s
+#                                after the cue the source is paused (QMP
+#                                stop) and migrated paused, so that it
+#                                stops mid-round with hint buffers on the
+#                                ring; the destination is continued; the destination (hop1)
+#                                gets them and, migrated again, runs a
+#                                later round there (2 migrations)
+#                  ringfull      fragmented, one range per buffer
+#                                (virtio_balloon.hint_ranges_per_buffer=1),
+#                                no bandwidth limit: the next iteration's
+#                                cmd id comes while a batch of single-range
+#                                buffers waits on the ring for the slow
+#                                device (QEMU 7.2's ring has 1024 entries
+#                                and the driver puts at most one batch of
+#                                64 ranges on it, so the ring itself never
+#                                fills)
 #   -x           demonstration that the test can fail: the guest flips one
 #                byte of its checksummed region before verifying
 #                (fpw.corrupt=1); the verify result must then be FAIL.
 #                Same as FPW_MIG_CORRUPT=1.
+#   -l MIB       demonstration that the free memory check can fail: the
+#                guest keeps MIB MiB in a tmpfs file just before its second
+#                free memory reading (fpw.leak_mib=MIB); migration:V:memfree
+#                must then be FAIL. Same as FPW_MIG_LEAK_MIB=MIB.
 #   -d           run the source and destination on the QEMU test double
 #                (selftests/qemu-double.sh, built if needed) with
 #                FPW_QEMU_HINT_DROPS_WRITES=1: each hint also drops the
@@ -114,6 +165,43 @@
 #                              first migration ended "cancelled"
 #   migration:V:after-alloc    touching most free memory after the
 #                              migration found only zeroed fresh pages
+#   migration:V:memfree        the guest's free memory (MemFree and the
+#                              per-cpu lists) once fpwmem exited
+#                              on the destination is within
+#                              FPW_MIG_MEMFREE_TOL_KB (8192) of the free
+#                              memory before fpwmem started on the source,
+#                              less what the guest gave away meanwhile
+#                              (the destination balloon's 16 MiB, and
+#                              hotremove the dimm's 256 MiB); MemTotal
+#                              fell by that too, and nr_free_held is 0.
+#                              The detail has the figures of the summary:
+#                              pages verified, bad pages, held bytes
+#                              after, free memory before and after, splats
+#   migration:V:hotremove      hotremove: every ZONE_MOVABLE block went
+#                              offline while the round held blocks, the
+#                              source's device_del during the migration was
+#                              answered (QEMU 7.2 refuses it), and the
+#                              destination unplugged the dimm
+#   migration:V:reload         reload: the boot loaded the driver as a
+#                              module; rmmod during the round worked and
+#                              left nr_free_held 0, modprobe bound the
+#                              device again, whose DONE the new driver saw
+#   migration:V:s2idle         s2idle: the guest suspended to idle and
+#                              resumed by itself (the kernel logged entry
+#                              and exit, at least 1 s suspended), a round
+#                              ended "suspended"
+#   migration:V:reporting      reporting-churn: the device took free page
+#                              reports during the migration (the source's
+#                              reporting virtqueue, x-query-virtio-queue-status)
+#   migration:V:ringleft       ringleft: the source stopped with hint
+#                              buffers on its ring (QEMU's last available
+#                              index behind the guest's), hop1 used them,
+#                              and a round ended there after the first
+#                              migration
+#   migration:V:ringfull       ringfull: one range per buffer, a round that
+#                              waited for the device ended "stopped" (a new
+#                              cmd id or STOP), and a round of a later cmd
+#                              id followed
 #   migration:V:console-clean  no oops, BUG, WARNING, Call Trace, "memory
 #                              corruption", "pagealloc: " poison report, OOM
 #                              ... on either console
@@ -155,6 +243,11 @@
 # Files: .work/migration/NAME/V/ (consoles src.log and dst.log, QEMU
 # output, migrate.txt).
 #
+# FPW_MIG_REJUDGE=1 judges the files of the last run of each variant again
+# without running anything (a changed check or threshold, e.g.
+# FPW_MIG_MEMFREE_TOL_KB).
+# FPW_MIG_STOP_BY=downtime makes ringleft's source stop by a downtime limit
+# of 60 s instead of QMP stop (see STOP_BY).
 # Run on its own it starts a new result record and ends with the summary;
 # run by selftests/run.sh (FPW_IN_RUN set) it adds to the run's record.
 # QEMU settings: selftests/lib/qemu.sh (FPW_ACCEL=kvm, GUEST_MEM, ...); the
@@ -178,11 +271,13 @@ variants=
 corrupt=${FPW_MIG_CORRUPT:-0}
 double=0
 prefix=
-while getopts o:v:xdp:h opt; do
+leak=${FPW_MIG_LEAK_MIB:-}
+while getopts o:v:xl:dp:h opt; do
 	case $opt in
 	o) name=$OPTARG ;;
 	v) variants=$OPTARG ;;
 	x) corrupt=1 ;;
+	l) leak=$OPTARG ;;
 	d) double=1 ;;
 	p) prefix=$OPTARG ;;
 	h) usage_exit 0 ;;
@@ -221,58 +316,126 @@ MIG_BANDWIDTH=${MIG_BANDWIDTH:-$MIG_BW_CAPPED}
 RESIZE_MIB=32
 RESIZE_TARGET=$(($(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20)))
 AFTER_BALLOON_MIB=16
+# ringleft: how the source stops mid-round, STOP_DELAY_MS after the cue
+# (the transfer is under way by then, and QEMU 7.2's migration thread holds
+# the dirty bitmap lock while it sends, which every hint needs, so that the
+# device lags behind the round's buffers). pause (the default): QMP stop,
+# the migration goes on with the guest paused and the destination is
+# continued. QEMU's iothread stops taking buffers once the guest is paused,
+# but only after the vCPUs: a switch-over by QEMU itself (downtime: a
+# downtime limit of STOP_DOWNTIME_MS, so that it switches over at its next
+# check) drains the ring in between, the migration thread no longer
+# sending, and leaves nothing on it (measured: 0 buffers twice).
+STOP_BY=${FPW_MIG_STOP_BY:-pause}
+STOP_DOWNTIME_MS=60000
+STOP_DELAY_MS=500
+# migration:V:memfree: how far the free memory after may be from the free
+# memory before, less what the guest gave away. The readings are MemFree
+# plus the per-cpu page lists (which held 9-27 MiB of free pages here, the
+# lists growing after large frees), the largest of six over 1.8 s with the
+# caches dropped; what is left to vary are slab, page tables and kernel
+# stacks (0.03-0.3 MiB measured), and the memory map of a removed dimm
+# coming back (4 MiB per 256 MiB). 8 MiB lets those pass and catches the
+# balloon's 16 MiB not given back or taken twice, a hint budget (32 MiB)
+# or a balloon resize (32 MiB) that did not come back; held blocks the
+# driver still counts are held_bytes and nr_free_held, checked exactly.
+MEMFREE_TOL_KB=${FPW_MIG_MEMFREE_TOL_KB:-8192}
 
 # The variants, as data: one mig_variant line each (the -v list above says
 # what each is for). Every key must be given ('' = none):
 #   default  yes: in the default -v list
 #   cmdline  the guest's kernel command line
 #   balloon  the virtio-balloon-pci options
-#   disturb  balloon: lower the balloon target by RESIZE_MIB, cancel:
-#            migrate_cancel, then migrate again; on the source, while the
-#            migration is active, once the guest reports its driver holding
-#            blocks (FPW-MIG-IN-ROUND)
+#   disturb  balloon: lower the balloon target by RESIZE_MIB and, once the
+#            guest gave it, raise it again; cancel: migrate_cancel, then
+#            migrate again; unplug: device_del dimm0 (and, after the
+#            migration, on the destination); stop: QMP stop (STOP_BY),
+#            STOP_DELAY_MS after the cue; on the
+#            source, while the migration is active, once the guest
+#            reports its driver holding blocks (FPW-MIG-IN-ROUND)
 #   stall    the test double's FPW_QEMU_HINT_STALL (needs -d)
-#   bw       the migration bandwidth is MIG_BANDWIDTH divided by this
+#   bw       the migration bandwidth is MIG_BANDWIDTH divided by this,
+#            or max: MIG_BW_UNLIMITED (a device slowed by the migration
+#            thread, which holds the dirty bitmap lock while it sends)
+#   dimm     MiB of a pc-dimm (id dimm0) on every QEMU, onlined movable
 #   hops     migrations of the guest in a row (FPW_PINGPONG overrides)
 #   hint     yes: hinting negotiated and done; no: not negotiated
 #   order0   yes: a round must have hinted more than 1000 order-0 blocks
-#   check    the variant's own result: stall, freeze or hops
-VARIANT_KEYS="default cmdline balloon disturb stall bw hops hint order0 check"
+#   check    the variant's own result: stall, freeze, hotremove, reload,
+#            s2idle, reporting, ringleft or ringfull (hops: migration:V:hops)
+VARIANT_KEYS="default cmdline balloon disturb stall bw dimm hops hint order0 check"
 VARIANT_LIST=()
 declare -A _VARIANT=()
 mig_variant() { table_def _VARIANT VARIANT_LIST "$VARIANT_KEYS" "$@"; }
-H=$FPW_BALLOON_OPTS_DEFAULT F=fpw.mig_frag=1
-mig_variant default      default=yes cmdline=                            balloon=$H disturb=        stall=   bw=1 hops=  hint=yes order0=no  check=
-mig_variant fragmented   default=yes cmdline=$F                          balloon=$H disturb=        stall=   bw=1 hops=  hint=yes order0=yes check=
-mig_variant churn        default=yes cmdline="$F fpw.mig_churn=1"        balloon=$H disturb=        stall=   bw=1 hops=  hint=yes order0=yes check=
-mig_variant resize       default=yes cmdline=$F                          balloon=$H disturb=balloon stall=   bw=1 hops=  hint=yes order0=no  check=
-mig_variant cancel       default=yes cmdline=$F                          balloon=$H disturb=cancel  stall=   bw=1 hops=  hint=yes order0=no  check=
+H=$FPW_BALLOON_OPTS_DEFAULT F=fpw.mig_frag=1 R=free-page-hint=on,free-page-reporting=on,iothread=io0
+R1=virtio_balloon.hint_ranges_per_buffer=1
+mig_variant default      default=yes cmdline=                            balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=
+mig_variant fragmented   default=yes cmdline=$F                          balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=yes check=
+mig_variant churn        default=yes cmdline="$F fpw.mig_churn=1"        balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=yes check=
+mig_variant resize       default=yes cmdline=$F                          balloon=$H disturb=balloon stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=
+mig_variant cancel       default=yes cmdline=$F                          balloon=$H disturb=cancel  stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=
 # The device stops early in the first round, and the first pass at half
 # the bandwidth outlasts the 5 s the round waits: the next sync's cmd id or
 # DONE must not end the round first.
-mig_variant stall        default=no  cmdline=$F                          balloon=$H disturb=        stall=20 bw=2 hops=  hint=yes order0=no  check=stall
-mig_variant freeze       default=no  cmdline="$F fpw.mig_freeze=1"       balloon=$H disturb=        stall=20 bw=2 hops=  hint=yes order0=no  check=freeze
-mig_variant pingpong     default=no  cmdline="$F fpw.mig_churn=1"        balloon=$H disturb=        stall=   bw=1 hops=3 hint=yes order0=yes check=hops
-mig_variant page_poison  default=yes cmdline=page_poison=1               balloon=$H disturb=        stall=   bw=1 hops=  hint=no  order0=no  check=
-mig_variant init_on_free default=yes cmdline=init_on_free=1              balloon=$H disturb=        stall=   bw=1 hops=  hint=no  order0=no  check=
-mig_variant reporting    default=yes cmdline=                            balloon="free-page-hint=on,free-page-reporting=on,iothread=io0" \
-	disturb= stall= bw=1 hops= hint=yes order0=no check=
-unset H F
+mig_variant stall        default=no  cmdline=$F                          balloon=$H disturb=        stall=20 bw=2   dimm=    hops=  hint=yes order0=no  check=stall
+mig_variant freeze       default=no  cmdline="$F fpw.mig_freeze=1"       balloon=$H disturb=        stall=20 bw=2   dimm=    hops=  hint=yes order0=no  check=freeze
+mig_variant pingpong     default=no  cmdline="$F fpw.mig_churn=1"        balloon=$H disturb=        stall=   bw=1   dimm=    hops=3 hint=yes order0=yes check=hops
+mig_variant page_poison  default=yes cmdline=page_poison=1               balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=no  order0=no  check=
+mig_variant init_on_free default=yes cmdline=init_on_free=1              balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=no  order0=no  check=
+mig_variant reporting    default=yes cmdline=                            balloon=$R disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=
+# Faults during a round. hotremove: 128 MiB of region, so that the
+# fragmented rest has holes in the dimm too (ZONE_MOVABLE fills first),
+# and what the offline moves out of the dimm fits in the other zones.
+mig_variant hotremove    default=no  cmdline="$F fpw.mig_mib=128 fpw.mig_offline=1" \
+	balloon=$H disturb=unplug stall= bw=1 dimm=256 hops= hint=yes order0=no check=hotremove
+mig_variant reload       default=no  cmdline="$F fpw.mig_reload=1"       balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=reload
+mig_variant s2idle       default=no  cmdline="$F fpw.mig_s2idle=1"       balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=s2idle
+mig_variant reporting-churn default=no cmdline=fpw.mig_churn=1          balloon=$R disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=reporting
+mig_variant ringleft     default=no  cmdline="$F $R1"                    balloon=$H disturb=stop    stall=   bw=max dimm=    hops=2 hint=yes order0=no  check=ringleft
+mig_variant ringfull     default=no  cmdline="$F $R1"                    balloon=$H disturb=        stall=   bw=max dimm=    hops=  hint=yes order0=no  check=ringfull
+unset H F R R1
 
 run_variant() {
 	local v=$1 cmdline opts dir p rel
 	local trig_re="" trig_cmd="" trig_args="" cancel_first="" dones=1 stall stall_check="" freeze="" hops
-	local bw
+	local bw check=${_VARIANT[$v.check]} dimm=${_VARIANT[$v.dimm]} unplug="" deflate="" vq="" tdelay="" cont=""
 	cmdline=${_VARIANT[$v.cmdline]}
 	opts=${_VARIANT[$v.balloon]}
 	stall=${_VARIANT[$v.stall]}
-	bw=$((MIG_BANDWIDTH / ${_VARIANT[$v.bw]}))
+	if [ "${_VARIANT[$v.bw]}" = max ]; then
+		bw=$MIG_BW_UNLIMITED
+	else
+		bw=$((MIG_BANDWIDTH / ${_VARIANT[$v.bw]}))
+	fi
 	hops=${_VARIANT[$v.hops]}
 	case ${_VARIANT[$v.disturb]} in
 	balloon)
 		trig_re='^FPW-MIG-IN-ROUND '
 		trig_cmd=balloon
 		trig_args="{\"value\": $RESIZE_TARGET}"
+		deflate=1
+		;;
+	unplug)
+		trig_re='^FPW-MIG-IN-ROUND '
+		trig_cmd=device_del
+		trig_args='{"id": "dimm0"}'
+		unplug=dimm0
+		;;
+	stop)
+		trig_re='^FPW-MIG-IN-ROUND '
+		tdelay=$STOP_DELAY_MS
+		case $STOP_BY in
+		pause)
+			trig_cmd=stop
+			trig_args='{}'
+			cont=1
+			;;
+		downtime)
+			trig_cmd=migrate-set-parameters
+			trig_args="{\"downtime-limit\": $STOP_DOWNTIME_MS}"
+			;;
+		*) die "FPW_MIG_STOP_BY=$STOP_BY: pause or downtime" ;;
+		esac
 		;;
 	cancel)
 		trig_re='^FPW-MIG-IN-ROUND '
@@ -281,9 +444,11 @@ run_variant() {
 		dones=2
 		;;
 	esac
-	case ${_VARIANT[$v.check]} in
+	case $check in
 	stall) stall_check=1 ;;
 	freeze) freeze=1 ;;
+	ringleft) vq=3 ;;
+	reporting) vq=4 ;;
 	esac
 	if [ -n "$stall" ] && [ "$double" != 1 ]; then
 		result FAIL "${prefix}migration:$v:migrate" "the $v variant needs the QEMU test double (-d)"
@@ -298,15 +463,24 @@ run_variant() {
 		dones=$hops
 	fi
 	[ "$corrupt" = 1 ] && cmdline+=" fpw.corrupt=1"
+	[ -z "$leak" ] || cmdline+=" fpw.leak_mib=$leak"
 	dir=$WORK/migration/$name/${prefix//\//-}$v
 	rel=${dir#"$TOP"/}
 	p=${prefix}migration:$v
 	info "migration $v: ${kernel#"$TOP"/}, -m ${GUEST_MEM}, balloon $opts${cmdline:+, cmdline:$cmdline} (files: $rel)"
 	local start=$SECONDS
-	FPW_BALLOON_OPTS=$opts MIG_TRIGGER_RE=$trig_re MIG_TRIGGER_CMD=$trig_cmd MIG_TRIGGER_ARGS=$trig_args \
-		MIG_CANCEL_FIRST=$cancel_first MIG_AFTER_BALLOON_MIB=$AFTER_BALLOON_MIB \
-		FPW_QEMU_HINT_STALL=$stall MIG_PINGPONG=$hops MIG_BANDWIDTH=$bw \
-		mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
+	if [ -n "${FPW_MIG_REJUDGE:-}" ]; then
+		# The files of an earlier run, judged again: nothing runs.
+		[ -f "$dir/src.log" ] || die "FPW_MIG_REJUDGE: no earlier run of $v in $rel"
+		info "migration $v: judging the files of an earlier run again (FPW_MIG_REJUDGE)"
+		MIG_ERR=
+	else
+		FPW_BALLOON_OPTS=$opts MIG_TRIGGER_RE=$trig_re MIG_TRIGGER_CMD=$trig_cmd MIG_TRIGGER_ARGS=$trig_args \
+			MIG_CANCEL_FIRST=$cancel_first MIG_AFTER_BALLOON_MIB=$AFTER_BALLOON_MIB \
+			FPW_QEMU_HINT_STALL=$stall MIG_PINGPONG=$hops MIG_BANDWIDTH=$bw \
+			MIG_DIMM_MIB=$dimm MIG_UNPLUG=$unplug MIG_DEFLATE=$deflate MIG_VQ=$vq MIG_TRIGGER_DELAY_MS=$tdelay MIG_CONT_DST=$cont \
+			mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true
+	fi
 	info "migration $v: done in $((SECONDS - start)) s${MIG_ERR:+: $MIG_ERR}"
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt
 
@@ -405,7 +579,8 @@ run_variant() {
 		else
 			[ $((${rounds_c:-0} + ${rounds_s:-0})) -ge 1 ] 2>/dev/null || why+=("no complete or stopped round")
 			[ "${rounds_x:-0}" = 0 ] || why+=("$rounds_x round(s) stalled")
-			[ "${rounds_p:-0}" = 0 ] || why+=("$rounds_p round(s) suspended")
+			# s2idle: the PM notifier ends a round as suspended.
+			[ "${rounds_p:-0}" = 0 ] || [ "$check" = s2idle ] || why+=("$rounds_p round(s) suspended")
 		fi
 		# The destination must have ended the round and seen DONE: a
 		# round left waiting on the ring across the switch-over must
@@ -447,18 +622,29 @@ run_variant() {
 		result FAIL "$p:balloon" "no balloon figures after the migration (${bt#"$TOP"/})"
 	elif [ "$b_actual" -gt "$b_target" ]; then
 		result FAIL "$p:balloon" "the destination guest did not give the balloon its ${AFTER_BALLOON_MIB} MiB: $bdetail"
-	elif [ "$trig_cmd" = balloon ] && [ "$b_before" -gt "$RESIZE_TARGET" ]; then
-		result FAIL "$p:balloon" "the resize during the migration did not take effect: $bdetail"
+	elif [ -n "$deflate" ] && [ "$(mig_kv "$mt" inflated_ms)" = n/a ]; then
+		result FAIL "$p:balloon" "the inflate by $RESIZE_MIB MiB during the migration did not take effect: $bdetail"
+	elif [ -n "$deflate" ] && [ "$(mig_kv "$mt" deflate_status)" != active ]; then
+		result FAIL "$p:balloon" "the deflate was not asked for during the migration (status $(mig_kv "$mt" deflate_status)): $bdetail"
+	elif [ -n "$deflate" ] && [ "$b_before" != "$(mig_kv "$mt" balloon_full)" ]; then
+		result FAIL "$p:balloon" "the guest did not deflate back to $(mig_kv "$mt" balloon_full) after the resize (at $b_before after $(mig_kv "$bt" balloon_settle_ms) ms): $bdetail"
 	else
+		[ -z "$deflate" ] || bdetail+="; during the migration: inflated by $RESIZE_MIB MiB $(mig_kv "$mt" inflated_ms) ms in, target back to $(mig_kv "$mt" balloon_full) (deflated on the source $(mig_kv "$mt" deflated_ms) ms in; n/a: on the destination)"
 		result PASS "$p:balloon" "$bdetail"
 	fi
 	if [ -n "$trig_cmd" ]; then
 		local tf=$mt
 		[ -z "$cancel_first" ] || tf=$dir/migrate-cancel.txt
+		# Several migrations: the trigger ran in the first.
+		[ -z "$hops" ] || tf=$dir/migrate-1.txt
 		local tdetail
 		tdetail="$(mig_kv "$tf" trigger) at $(mig_kv "$tf" trigger_ms) ms into the migration (status $(mig_kv "$tf" trigger_status)), cue: $(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW-MIG-IN-ROUND ')"
 		if [ "$(mig_kv "$tf" trigger)" != "$trig_cmd" ] || [ "$(mig_kv "$tf" trigger_status)" != active ]; then
 			result FAIL "$p:disturbed" "$trig_cmd did not run during the migration: $tdetail"
+		elif [ -n "$unplug" ]; then
+			# QEMU 7.2 refuses device_del during a migration; had it
+			# taken it, the guest would have ejected the dimm then.
+			result PASS "$p:disturbed" "$tdetail; QEMU's answer: $(mig_kv "$tf" trigger_error | sed 's/^n\/a$/accepted/')"
 		elif [ "$(mig_kv "$tf" trigger_error)" != n/a ]; then
 			result FAIL "$p:disturbed" "$trig_cmd failed: $(mig_kv "$tf" trigger_error)"
 		elif [ -n "$cancel_first" ] && [ "$(mig_kv "$tf" status)" != cancelled ]; then
@@ -572,6 +758,174 @@ run_variant() {
 	else
 		result FAIL "$p:console-clean" "source: $bs; destination: $bd$bh"
 	fi
+
+	# 5b. The figures of the summary table: pages verified, bad pages,
+	# held bytes after, free memory before and after, splats.
+	local nsplat=$((${bs%% *} + ${bd%% *})) summary
+	for hf in "$dir"/hop*.log; do
+		[ -f "$hf" ] || continue
+		nsplat=$((nsplat + $(console_bad "$hf" | cut -d' ' -f1)))
+	done
+	local mf_b mf_a mt_b mt_a nh_a
+	mf_b=$(mig_field "$src" "FPW-MIG-MEMFREE when=before" memfree_kb)
+	mt_b=$(mig_field "$src" "FPW-MIG-MEMFREE when=before" memtotal_kb)
+	mf_a=$(mig_field "$dst" "FPW-MIG-MEMFREE when=after" memfree_kb)
+	mt_a=$(mig_field "$dst" "FPW-MIG-MEMFREE when=after" memtotal_kb)
+	nh_a=$(mig_field "$dst" "FPW-MIG-MEMFREE when=after" nr_free_held_kb)
+	summary="pages_verified=$(mig_field "$dst" "FPW-RESULT migration-verify" verified_pages)"
+	summary+=" bad_pages=$(mig_field "$dst" "FPW-RESULT migration-verify" bad_total) held_bytes=${held:-n/a}"
+	summary+=" memfree_before_kb=$mf_b memfree_after_kb=$mf_a splats=$nsplat"
+
+	# 5c. Free memory: back to what it was, less what the guest gave away.
+	local exp_kb=$((AFTER_BALLOON_MIB * 1024)) mwhy=() fd td
+	[ -z "$unplug" ] || exp_kb=$((exp_kb + dimm * 1024))
+	local mdetail="free $mf_b -> $mf_a kB, total $mt_b -> $mt_a kB, expected both to fall by $exp_kb kB"
+	mdetail+=" (balloon ${AFTER_BALLOON_MIB} MiB${unplug:+, dimm $dimm MiB}) +- $MEMFREE_TOL_KB kB, nr_free_held ${nh_a} kB after"
+	if ! [[ "$mf_b$mf_a$mt_b$mt_a" =~ ^[0-9]+$ ]]; then
+		mwhy+=("no FPW-MIG-MEMFREE before (source) and after (destination)")
+	else
+		fd=$((mf_b - mf_a - exp_kb))
+		td=$((mt_b - mt_a - exp_kb))
+		mdetail+="; free fell by $((mf_b - mf_a)) kB ($fd off), total by $((mt_b - mt_a)) kB ($td off)"
+		[ "${fd#-}" -le "$MEMFREE_TOL_KB" ] 2>/dev/null ||
+			mwhy+=("free memory fell by $((mf_b - mf_a)) kB, not $exp_kb +- $MEMFREE_TOL_KB kB")
+		[ "${td#-}" -le "$MEMFREE_TOL_KB" ] 2>/dev/null ||
+			mwhy+=("MemTotal fell by $((mt_b - mt_a)) kB, not $exp_kb +- $MEMFREE_TOL_KB kB")
+		[ "$nh_a" = 0 ] || mwhy+=("nr_free_held $nh_a kB after")
+	fi
+	local lk
+	lk=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a -m1 '^FPW-MIG-LEAK ')
+	[ -z "$lk" ] || mdetail+="; ${lk#FPW-MIG-}"
+	if [ ${#mwhy[@]} -eq 0 ]; then
+		result PASS "$p:memfree" "$mdetail | $summary"
+	else
+		result FAIL "$p:memfree" "$(IFS=';'; echo "${mwhy[*]}"): $mdetail | $summary"
+	fi
+
+	# 5d. The fault's own result.
+	# cue_line TAG: the guest's TAG line and the console it is on (the
+	# source's, or the destination's if the migration switched over
+	# first): sets cl and clog.
+	local cl clog cwhy=() cdetail
+	cue_line() {
+		clog=$src
+		tr -d '\r' <"$src" 2>/dev/null | grep -aq "^$1 " || clog=$dst
+		cl=$(tr -d '\r' <"$clog" 2>/dev/null | grep -a -m1 "^$1 ")
+	}
+	cf() { mig_field "$clog" "$1" "$2"; }
+	case $check in
+	hotremove)
+		cue_line FPW-MIG-OFFLINE
+		local uf=$dir/unplug.txt
+		cdetail="offline: ${cl#FPW-MIG-OFFLINE } (${clog##*/}); on the destination: device_del deleted=$(mig_kv "$uf" unplug_deleted)"
+		cdetail+=" in $(mig_kv "$uf" unplug_ms) ms error=$(mig_kv "$uf" unplug_error) memory_devices=$(mig_kv "$uf" memory_devices)"
+		cdetail+=" plugged_memory=$(mig_kv "$uf" plugged_memory); device_del on the source during the migration: $(mig_kv "$mt" trigger_error)"
+		if [ -z "$cl" ]; then
+			cwhy+=("the guest did not offline its memory (no FPW-MIG-OFFLINE)")
+		else
+			[ "$(cf FPW-MIG-OFFLINE blocks)" -ge 1 ] 2>/dev/null || cwhy+=("no online ZONE_MOVABLE memory block (no dimm)")
+			[ "$(cf FPW-MIG-OFFLINE offlined)" = "$(cf FPW-MIG-OFFLINE blocks)" ] && [ "$(cf FPW-MIG-OFFLINE failed)" = 0 ] ||
+				cwhy+=("not every block went offline")
+			[ "$(cf FPW-MIG-OFFLINE held_at_cue)" -gt 0 ] 2>/dev/null || cwhy+=("the driver held nothing when the offline began")
+		fi
+		[ "$(mig_kv "$uf" unplug_deleted)" = yes ] || cwhy+=("the destination did not unplug the dimm")
+		[ "$(mig_kv "$uf" memory_devices)" = none ] || cwhy+=("memory devices left: $(mig_kv "$uf" memory_devices)")
+		;;
+	reload)
+		cue_line FPW-MIG-RELOAD
+		local bootl
+		bootl=$(tr -d '\r' <"$src" 2>/dev/null | grep -a -m1 '^FPW: modprobe virtio_balloon ')
+		cdetail="${cl#FPW-MIG-RELOAD } (${clog##*/}); at boot: ${bootl:-no modprobe}; new driver: done_received=${done_r:-n/a} pages_total=${pages_total:-n/a}"
+		case $bootl in
+		*"rc=0 "*) ;;
+		*) cwhy+=("the boot did not load virtio_balloon as a module (a kernel with CONFIG_VIRTIO_BALLOON=m: -o module)") ;;
+		esac
+		if [ -z "$cl" ]; then
+			cwhy+=("the guest did not reload the driver (no FPW-MIG-RELOAD)")
+		else
+			[ "$(cf FPW-MIG-RELOAD rmmod_rc)" = 0 ] || cwhy+=("rmmod failed")
+			[ "$(cf FPW-MIG-RELOAD nr_free_held_after_rmmod)" = 0 ] ||
+				cwhy+=("nr_free_held $(cf FPW-MIG-RELOAD nr_free_held_after_rmmod) after rmmod")
+			[ "$(cf FPW-MIG-RELOAD held_at_cue)" -gt 0 ] 2>/dev/null || cwhy+=("the driver held nothing at rmmod")
+			[ "$(cf FPW-MIG-RELOAD modprobe_rc)" = 0 ] && [ "$(cf FPW-MIG-RELOAD bound)" = 1 ] ||
+				cwhy+=("modprobe did not bind the device again")
+		fi
+		;;
+	s2idle)
+		cue_line FPW-MIG-S2IDLE
+		local slept
+		cdetail="${cl#FPW-MIG-S2IDLE } (${clog##*/}); rounds_suspended=${rounds_p:-n/a}"
+		if [ -z "$cl" ]; then
+			cwhy+=("the guest did not suspend (no FPW-MIG-S2IDLE)")
+		else
+			slept=n/a
+			[[ "$(cf FPW-MIG-S2IDLE boot_ms)$(cf FPW-MIG-S2IDLE mono_ms)" =~ ^[0-9]+$ ]] &&
+				slept=$(($(cf FPW-MIG-S2IDLE boot_ms) - $(cf FPW-MIG-S2IDLE mono_ms)))
+			cdetail+=", suspended ${slept} ms"
+			case $(cf FPW-MIG-S2IDLE rc) in
+			0) ;;
+			-2) cwhy+=("no /sys/class/rtc/rtc0/wakealarm: the kernel needs the CMOS RTC (-o debug)") ;;
+			-3) cwhy+=("pm_test is set: this would not be a real suspend") ;;
+			*) cwhy+=("echo freeze > /sys/power/state failed (rc $(cf FPW-MIG-S2IDLE rc)): the kernel needs SUSPEND (-o debug)") ;;
+			esac
+			[ "$(cf FPW-MIG-S2IDLE entry)" = 1 ] && [ "$(cf FPW-MIG-S2IDLE exit)" = 1 ] ||
+				cwhy+=("the kernel logged no suspend entry (s2idle) and exit")
+			[ "$slept" -ge 1000 ] 2>/dev/null || cwhy+=("suspended for ${slept} ms, not at least 1 s")
+		fi
+		[ "${rounds_p:-0}" -ge 1 ] 2>/dev/null || cwhy+=("no round ended \"suspended\"")
+		;;
+	reporting)
+		local r0 r1 nrep
+		r0=$(mig_kv "$mt" vq_start_used)
+		r1=$(mig_kv "$mt" vq_end_used)
+		nrep=n/a
+		[[ "$r0$r1" =~ ^[0-9]+$ ]] && nrep=$(((r1 - r0) & 0xffff))
+		cdetail="free page reports the source's device took during the migration: $nrep (reporting virtqueue used index $r0 -> $r1)"
+		[ "$nrep" != n/a ] && [ "$nrep" -gt 0 ] 2>/dev/null || cwhy+=("no free page report during the migration")
+		;;
+	ringleft)
+		local m1=$dir/migrate-1.txt left sa l0 l1 r1 rall
+		left=$(mig_kv "$m1" vq_end_pending)
+		sa=$(mig_kv "$m1" vq_end_avail)
+		l0=$(mig_kv "$mt" vq_start_last_avail)
+		l1=$(mig_kv "$mt" vq_end_last_avail)
+		r1=$(mig_field "$dir/hop1.log" FPW-MIG-CHECK-HINT rounds)
+		rall=$((${rounds_c:-0} + ${rounds_s:-0} + ${rounds_f:-0} + ${rounds_x:-0} + ${rounds_p:-0}))
+		cdetail="the source stopped $(mig_kv "$m1" trigger_ms) ms into migration 1 (downtime $(mig_kv "$m1" downtime_ms) ms) with $left hint buffer(s) on the ring"
+		cdetail+=" (guest's available index $sa, QEMU's last $(mig_kv "$m1" vq_end_last_avail)); hop1 took them: last available index $l0 -> $l1 over migration 2;"
+		cdetail+=" rounds ended: $r1 by the check after migration 1, $rall at the end"
+		[ "$left" -gt 0 ] 2>/dev/null || cwhy+=("the source left no hint buffer on the ring (the round had ended before it stopped)")
+		[[ "$sa$l1" =~ ^[0-9]+$ ]] && [ $(((l1 - sa) & 0xffff)) -lt 32768 ] ||
+			cwhy+=("hop1 did not take the buffers the source left (its last available index $l1, the guest's was $sa)")
+		[ "$rall" -gt "${r1:-x}" ] 2>/dev/null || cwhy+=("no round ended after the first migration")
+		;;
+	ringfull)
+		local rpb rf
+		rpb=$(frame_value "$st" ranges_per_buffer)
+		# A round that waited for the device and was called off, and a
+		# round of a later cmd id after it.
+		rf=$(tr -d '\r' <"$dst" 2>/dev/null | grep -a '^FPW-MIG-ROUND ' | awk '
+			{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+			hit && f["cmd_id"] > hit_id { print hit " | then round " f["n"] " cmd_id=" f["cmd_id"] " end=" f["end"]; exit }
+			!hit && f["end"] == "stopped" && f["ring_full_waits"] > 0 {
+				hit = "round " f["n"] " cmd_id=" f["cmd_id"] " stopped after " f["ring_full_waits"] " wait(s) for the device, " \
+				      f["buffers"] " buffer(s) of " f["ranges"] " range(s), " f["batches"] " batch(es), " f["rekicks"] " re-notification(s)"
+				hit_id = f["cmd_id"]
+			}')
+		cdetail="ranges_per_buffer=${rpb:-n/a}; ${rf:-no such round} | rounds seen: $rounds_seen"
+		[ "$rpb" = 1 ] || cwhy+=("ranges_per_buffer is ${rpb:-n/a}, not 1")
+		[ -n "$rf" ] || cwhy+=("no round called off while it waited for the device, followed by a round of a later cmd id")
+		;;
+	esac
+	case $check in
+	hotremove | reload | s2idle | reporting | ringleft | ringfull)
+		if [ ${#cwhy[@]} -eq 0 ]; then
+			result PASS "$p:$check" "$cdetail | $summary"
+		else
+			result FAIL "$p:$check" "$(IFS=';'; echo "${cwhy[*]}"): $cdetail | $summary"
+		fi
+		;;
+	esac
 
 	# 6. The guest finished on the destination.
 	if tr -d '\r' <"$dst" 2>/dev/null | grep -aq 'FPW: done'; then

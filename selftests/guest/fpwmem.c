@@ -4,7 +4,7 @@
  * (selftests/migration-test.sh) and the benchmark (selftests/bench.sh).
  *
  *   fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k]
- *		  [-g KIB] [-z]
+ *		  [-g KIB] [-z|-S|-O|-R]
  *	Fill MIB MiB (256) with known content and keep a checksum per page.
  *	Until told to verify, rewrite KIB KiB (256) of it every 10 ms and
  *	replace one of SLOTS (32) churn buffers of 1 MiB (munmap, mmap, fill)
@@ -25,7 +25,13 @@
  *	on (at most 128 MiB), checked with the rest: the guest takes fresh
  *	free memory while hinting rounds run. -z freezes every task (suspend
  *	to idle with pm_test=freezer, thawed 1 s later) as soon as the driver
- *	is seen holding blocks, and prints what the kernel logged.
+ *	is seen holding blocks, and prints what the kernel logged. On that
+ *	cue instead: -S suspends to idle for real (pm_test none), woken by
+ *	an RTC alarm 3 s later; -O offlines every online ZONE_MOVABLE memory
+ *	block (a pc-dimm onlined movable), -R unloads the balloon driver and
+ *	loads it again (a module), each in a thread that "verify" waits for
+ *	(at most 120 s) before it checks. The verify line ends with
+ *	verified_pages= (every page checked) and bad_total= (every bad one).
  *
  *   fpwmem idle|idle-dirty|fragmented|frag-mixed|busy [-C TTY] [-s FILE] [-t SEC]
  *	Benchmark scenarios. idle: nothing. idle-dirty: write most of free
@@ -73,9 +79,19 @@
  *   FPW-MIG-FREEZE rc=N write_ms=N user=S kernel=S   (verify -z: freezing
  *                                             on that cue; S the elapsed
  *                                             seconds the kernel logged)
- *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N ranges=N buffers=N blocks=c0,...,c10
+ *   FPW-MIG-S2IDLE rc=N boot_ms=N mono_ms=N entry=0|1 exit=0|1 wakeup_irq=I
+ *                                             (verify -S; boot_ms - mono_ms is
+ *                                             the time suspended)
+ *   FPW-MIG-OFFLINE blocks=N offlined=N failed=N ms=N held_at_cue=B first_error=E memtotal_kb=N
+ *   FPW-MIG-RELOAD rmmod_rc=N rmmod_ms=N held_at_cue=B nr_free_held_after_rmmod=N
+ *		    modprobe_rc=N modprobe_ms=N bound=0|1
+ *   FPW-MIG-ROUND n=N cmd_id=N end=E time_us=N pages=N ranges=N buffers=N batches=N
+ *		   ring_full_waits=N rekicks=N blocks=c0,...,c10
  *   FPW-MIG-HINT rounds=N seen=N pages_total=N time_us_sum=N blocks_seen=N time_us_seen=N ...
- *                                             (blocks and time of the rounds seen)
+ *		  reloads=N ranges_per_buffer=N
+ *                                             (blocks and time of the rounds seen;
+ *                                             reloads: the counters went back, a
+ *                                             driver loaded again)
  *   FPW-MIG-HELD samples=N bad=N period_ms=10 seconds=S peak_kb=N mean_kb=N kib_s=X held_ms=N cpu_ms=X
  *                                             (scenarios, patched driver: held
  *                                             memory, sampled; kib_s its integral,
@@ -86,6 +102,7 @@
  *   FPW-MIG-CHECK n=N PASS|FAIL ...          ("check N": every page checked
  *                                             in place after migration N)
  *   FPW-MIG-CHECK-HINT n=N present=P held_bytes=B done_received=D released_early_blocks=E
+ *		        rounds=R                  (R: rounds the driver ended so far)
  * Commands (lines on TTY): start, check N, verify, report.
  */
 #define _GNU_SOURCE
@@ -296,6 +313,7 @@ static void print_vmstat(const char *when)
 
 struct round {
 	unsigned long long cmd_id, time_us, pages, ranges, buffers, blocks[NR_ORDERS];
+	unsigned long long batches, ring_full_waits, rekicks;
 	char end[16];
 };
 
@@ -311,7 +329,10 @@ struct hintstats {
 	unsigned long long missed;
 	unsigned long long held;	/* held_bytes at the last read */
 	unsigned long long early;	/* released_early_blocks, likewise */
+	unsigned long long ranges_per_buffer;	/* likewise */
 	int in_round_shown;		/* FPW-MIG-IN-ROUND printed */
+	int reloads;			/* the counters went back: a new driver */
+	unsigned long long rounds_base;	/* rounds of the drivers before it */
 };
 
 static int hint_read(struct hintstats *hs, unsigned long long *rounds,
@@ -358,6 +379,14 @@ static int hint_read(struct hintstats *hs, unsigned long long *rounds,
 			last->ranges = v;
 		else if (sscanf(line, "last_buffers: %llu", &v) == 1)
 			last->buffers = v;
+		else if (sscanf(line, "last_batches: %llu", &v) == 1)
+			last->batches = v;
+		else if (sscanf(line, "last_ring_full_waits: %llu", &v) == 1)
+			last->ring_full_waits = v;
+		else if (sscanf(line, "last_rekicks: %llu", &v) == 1)
+			last->rekicks = v;
+		else if (sscanf(line, "ranges_per_buffer: %llu", &v) == 1)
+			hs->ranges_per_buffer = v;
 		else if (sscanf(line, "held_bytes: %llu", &v) == 1)
 			hs->held = v;
 		else if (sscanf(line, "released_early_blocks: %llu", &v) == 1)
@@ -405,8 +434,15 @@ static void hint_init(struct hintstats *hs, const char *path)
  * the driver holds blocks (a round is walking), say so once: the host's
  * cue to disturb a round in progress.
  */
-/* -z: freeze the guest's tasks (suspend to idle, pm_test=freezer) on the cue */
-static int freeze_on_cue;
+/*
+ * What happens on the cue (the driver first seen holding blocks):
+ *   -z  freeze the guest's tasks (suspend to idle with pm_test=freezer)
+ *   -S  suspend to idle for real, woken by an RTC alarm
+ *   -O  offline the ZONE_MOVABLE memory blocks (a pc-dimm's), in a thread
+ *   -R  rmmod and modprobe virtio_balloon, in a thread
+ */
+enum cue_action { CUE_NONE, CUE_FREEZE, CUE_S2IDLE, CUE_OFFLINE, CUE_RELOAD };
+static enum cue_action cue_action;
 
 static int write_str(const char *path, const char *val)
 {
@@ -475,6 +511,233 @@ static void freeze_now(void)
 	free(log);
 }
 
+/* The kernel log so far (SYSLOG_ACTION_READ_ALL), NUL-terminated; free() it */
+static char *klog_read(void)
+{
+	char *log = malloc(1 << 20);
+	int n;
+
+	if (!log)
+		return NULL;
+	n = klogctl(3, log, (1 << 20) - 1);
+	log[n > 0 ? n : 0] = 0;
+	return log;
+}
+
+/* Does the kernel log have a line with TEXT after offset FROM? */
+static int klog_has(const char *log, size_t from, const char *text)
+{
+	return log && strlen(log) >= from && strstr(log + from, text) != NULL;
+}
+
+static double clock_ms(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/*
+ * -S: suspend to idle (echo freeze > /sys/power/state, pm_test none), woken
+ * by the CMOS RTC's alarm WAKE_S seconds later. The write returns once the
+ * system resumed. CLOCK_BOOTTIME counts the time suspended, CLOCK_MONOTONIC
+ * does not. Prints FPW-MIG-S2IDLE rc=N (-2: no RTC wakealarm, -3: pm_test
+ * set) boot_ms=N mono_ms=N entry=0|1 exit=0|1 wakeup_irq=...
+ */
+#define S2IDLE_WAKE_S "3"
+
+static void s2idle_now(void)
+{
+	char *log = klog_read(), irq[32] = "n/a", test[64] = "";
+	size_t from = log ? strlen(log) : 0;
+	double b0, m0, b1, m1;
+	int rc, fd;
+	ssize_t n;
+
+	free(log);
+	fd = open("/sys/power/pm_test", O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, test, sizeof(test) - 1);
+		test[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	rc = write_str("/sys/class/rtc/rtc0/wakealarm", "0");
+	if (!rc)
+		rc = write_str("/sys/class/rtc/rtc0/wakealarm", "+" S2IDLE_WAKE_S);
+	if (rc)
+		rc = -2;
+	else if (test[0] && !strstr(test, "[none]"))
+		rc = -3;
+	b0 = clock_ms(CLOCK_BOOTTIME);
+	m0 = clock_ms(CLOCK_MONOTONIC);
+	if (!rc)
+		rc = write_str("/sys/power/state", "freeze");
+	b1 = clock_ms(CLOCK_BOOTTIME);
+	m1 = clock_ms(CLOCK_MONOTONIC);
+	fd = open("/sys/power/pm_wakeup_irq", O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, irq, sizeof(irq) - 1);
+		irq[n > 0 ? n : 0] = 0;
+		irq[strcspn(irq, "\n")] = 0;
+		close(fd);
+	}
+	log = klog_read();
+	printf("FPW-MIG-S2IDLE rc=%d boot_ms=%.0f mono_ms=%.0f entry=%d exit=%d wakeup_irq=%s\n",
+	       rc, b1 - b0, m1 - m0, klog_has(log, from, "PM: suspend entry (s2idle)"),
+	       klog_has(log, from, "PM: suspend exit"), irq[0] ? irq : "n/a");
+	fflush(stdout);
+	free(log);
+}
+
+/* The value of NAME in /proc/vmstat, or -1 */
+static long long vmstat_value(const char *name)
+{
+	char line[256], key[128];
+	long long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lld", key, &v) == 2 && !strcmp(key, name)) {
+			found = v;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+/* A thread the cue starts (-O, -R); verify waits for it (at most CUE_WAIT_S) */
+#define CUE_WAIT_S 120
+
+struct cue_thread {
+	pthread_t thread;
+	int started, done;
+	unsigned long long held;	/* held_bytes at the cue */
+};
+
+static struct cue_thread cue_thr;
+
+/*
+ * -O: offline every online ZONE_MOVABLE memory block (the pc-dimm's, onlined
+ * movable), while the round that gave the cue holds blocks: an offline waits
+ * until the range's held blocks are released. Prints FPW-MIG-OFFLINE
+ * blocks=N offlined=N failed=N ms=N held_at_cue=B first_error=E
+ * memtotal_kb=N (MemTotal after).
+ */
+static void *offline_thread(void *arg)
+{
+	struct cue_thread *c = arg;
+	const char *mem = "/sys/devices/system/memory";
+	char path[320], zones[64], err[160] = "none";
+	unsigned int nblocks = 0, done = 0, failed = 0;
+	double t0 = now();
+	glob_t g;
+	size_t i;
+
+	if (!glob("/sys/devices/system/memory/memory*", 0, NULL, &g)) {
+		for (i = 0; i < g.gl_pathc; i++) {
+			FILE *f;
+			int rc;
+
+			snprintf(path, sizeof(path), "%s/valid_zones", g.gl_pathv[i]);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			if (!fgets(zones, sizeof(zones), f))
+				zones[0] = 0;
+			fclose(f);
+			/* An online block of ZONE_MOVABLE reads exactly "Movable". */
+			if (strcmp(zones, "Movable\n"))
+				continue;
+			nblocks++;
+			snprintf(path, sizeof(path), "%s/state", g.gl_pathv[i]);
+			rc = write_str(path, "offline");
+			if (rc) {
+				failed++;
+				if (failed == 1)
+					snprintf(err, sizeof(err), "%s:%s",
+						 g.gl_pathv[i] + strlen(mem) + 1, strerror(-rc));
+			} else {
+				done++;
+			}
+		}
+		globfree(&g);
+	}
+	printf("FPW-MIG-OFFLINE blocks=%u offlined=%u failed=%u ms=%.0f held_at_cue=%llu first_error=%s memtotal_kb=%ld\n",
+	       nblocks, done, failed, (now() - t0) * 1000, c->held, err, meminfo_kb("MemTotal"));
+	fflush(stdout);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * -R: unload the balloon driver while the round that gave the cue holds
+ * blocks, and load it again. The removed driver must have given back every
+ * held block (nr_free_held of /proc/vmstat 0 once rmmod returned); the new
+ * one must bind the device. Prints FPW-MIG-RELOAD rmmod_rc=N rmmod_ms=N
+ * held_at_cue=B nr_free_held_after_rmmod=N modprobe_rc=N modprobe_ms=N
+ * bound=0|1.
+ */
+static void *reload_thread(void *arg)
+{
+	struct cue_thread *c = arg;
+	double t0 = now(), t1, t2;
+	int rm, mp, bound = 0, i;
+	long long held_after;
+	glob_t g;
+
+	rm = system("rmmod virtio_balloon");
+	t1 = now();
+	held_after = vmstat_value("nr_free_held");
+	mp = system("modprobe virtio_balloon");
+	t2 = now();
+	for (i = 0; i < 50 && !bound; i++) {
+		if (!glob("/sys/bus/virtio/drivers/virtio_balloon/virtio*", 0, NULL, &g)) {
+			bound = g.gl_pathc > 0;
+			globfree(&g);
+		}
+		if (!bound)
+			usleep(100000);
+	}
+	printf("FPW-MIG-RELOAD rmmod_rc=%d rmmod_ms=%.0f held_at_cue=%llu nr_free_held_after_rmmod=%lld"
+	       " modprobe_rc=%d modprobe_ms=%.0f bound=%d\n", rm, (t1 - t0) * 1000, c->held,
+	       held_after, mp, (t2 - t1) * 1000, bound);
+	fflush(stdout);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void cue_start(void *(*fn)(void *), unsigned long long held)
+{
+	cue_thr.held = held;
+	if (pthread_create(&cue_thr.thread, NULL, fn, &cue_thr)) {
+		printf("fpwmem: cannot start the cue's thread\n");
+		fflush(stdout);
+		return;
+	}
+	cue_thr.started = 1;
+}
+
+/* Before verifying: the cue's thread ended (at most CUE_WAIT_S s). */
+static void cue_wait(void)
+{
+	double until = now() + CUE_WAIT_S;
+
+	if (!cue_thr.started)
+		return;
+	while (!__atomic_load_n(&cue_thr.done, __ATOMIC_ACQUIRE) && now() < until)
+		usleep(100000);
+	if (__atomic_load_n(&cue_thr.done, __ATOMIC_ACQUIRE)) {
+		pthread_join(cue_thr.thread, NULL);
+	} else {
+		printf("FPW-MIG-CUE-TIMEOUT the cue's thread did not end within %d s\n", CUE_WAIT_S);
+		fflush(stdout);
+	}
+	cue_thr.started = 0;
+}
+
 static void hint_poll(struct hintstats *hs)
 {
 	unsigned long long rounds;
@@ -482,12 +745,23 @@ static void hint_poll(struct hintstats *hs)
 
 	if (!hs->present || hint_read(hs, &rounds, &last))
 		return;
+	/* A driver loaded again counts from 0: go on from the old total. */
+	if (rounds + hs->rounds_base < hs->rounds) {
+		hs->rounds_base = hs->rounds;
+		hs->reloads++;
+	}
+	rounds += hs->rounds_base;
 	if (hs->held && !hs->in_round_shown) {
 		printf("FPW-MIG-IN-ROUND held_bytes=%llu rounds=%llu\n", hs->held, rounds);
 		fflush(stdout);
 		hs->in_round_shown = 1;
-		if (freeze_on_cue)
-			freeze_now();
+		switch (cue_action) {
+		case CUE_FREEZE: freeze_now(); break;
+		case CUE_S2IDLE: s2idle_now(); break;
+		case CUE_OFFLINE: cue_start(offline_thread, hs->held); break;
+		case CUE_RELOAD: cue_start(reload_thread, hs->held); break;
+		case CUE_NONE: break;
+		}
 	}
 	if (rounds == hs->rounds)
 		return;
@@ -514,8 +788,10 @@ static void hint_print(struct hintstats *hs)
 	for (i = 0; i < hs->nseen; i++) {
 		struct round *r = &hs->seen[i];
 
-		printf("FPW-MIG-ROUND n=%d cmd_id=%llu end=%s time_us=%llu pages=%llu ranges=%llu buffers=%llu blocks=",
-		       i, r->cmd_id, r->end, r->time_us, r->pages, r->ranges, r->buffers);
+		printf("FPW-MIG-ROUND n=%d cmd_id=%llu end=%s time_us=%llu pages=%llu ranges=%llu buffers=%llu"
+		       " batches=%llu ring_full_waits=%llu rekicks=%llu blocks=",
+		       i, r->cmd_id, r->end, r->time_us, r->pages, r->ranges, r->buffers,
+		       r->batches, r->ring_full_waits, r->rekicks);
 		for (o = 0; o < NR_ORDERS; o++)
 			printf("%s%llu", o ? "," : "", r->blocks[o]);
 		printf("\n");
@@ -535,7 +811,7 @@ static void hint_print(struct hintstats *hs)
 	 * cost per block.
 	 */
 	seen_us = sum_us;
-	if (hs->time_total >= 0 && hs->first_time_total >= 0)
+	if (hs->time_total >= 0 && hs->first_time_total >= 0 && !hs->reloads)
 		sum_us = hs->time_total - hs->first_time_total;
 	printf("FPW-MIG-HINT present=1 rounds=%llu seen=%d missed=%llu pages_total=%llu done_received=%llu"
 	       " time_us_sum=%llu blocks_below_max_order=%llu blocks_seen=%llu time_us_seen=%llu"
@@ -545,7 +821,7 @@ static void hint_print(struct hintstats *hs)
 	       imax >= 0 ? hs->seen[imax].buffers : 0ULL);
 	for (o = 0; o < NR_ORDERS; o++)
 		printf("%s%llu", o ? "," : "", imax >= 0 ? hs->seen[imax].blocks[o] : 0ULL);
-	printf("\n");
+	printf(" reloads=%d ranges_per_buffer=%llu\n", hs->reloads, hs->ranges_per_buffer);
 	fflush(stdout);
 }
 
@@ -1062,7 +1338,7 @@ static void slot_renew(struct region *r, unsigned int k)
  */
 static int region_check(struct region *r, const struct frag *fr, int frag, const char *tag)
 {
-	unsigned long long bad = 0, zero = 0, badhdr = 0, sbad = 0;
+	unsigned long long bad = 0, zero = 0, badhdr = 0, sbad = 0, spages;
 	char first[256] = "";
 	size_t flen = 0, i, fbad, gbad;
 	unsigned int k;
@@ -1094,7 +1370,14 @@ static int region_check(struct region *r, const struct frag *fr, int frag, const
 		printf(" frag_kept_pages=%zu frag_bad_pages=%zu", fr->kept, fbad);
 	if (r->grow_pages)
 		printf(" grown_pages=%zu grow_bad_pages=%zu", r->ngrow * r->grow_pages, gbad);
-	printf(" rewrites=%llu churns=%llu verify_s=%.2f\n", r->rewrites, r->churns, now() - tv);
+	printf(" rewrites=%llu churns=%llu verify_s=%.2f", r->rewrites, r->churns, now() - tv);
+	/* Every page checked, and every bad one, in one figure each. */
+	spages = 0;
+	for (k = 0; k < r->nslots; k++)
+		spages += r->slots[k].mem ? r->slots[k].pages : 0;
+	printf(" verified_pages=%llu bad_total=%llu\n",
+	       (unsigned long long)(r->pages + spages + (frag ? fr->kept : 0) + r->ngrow * r->grow_pages),
+	       bad + sbad + fbad + gbad);
 	fflush(stdout);
 	return bad || sbad || fbad || gbad ? 1 : 0;
 }
@@ -1128,10 +1411,11 @@ static void check_after_migration(struct region *r, const struct frag *fr, int f
 	/* The statistics follow the check's own line, on one line. */
 	fflush(stdout);
 	region_check(r, fr, frag, tag);
-	if (hs->present)
-		hint_read(hs, &rounds, &last);
-	printf("FPW-MIG-CHECK-HINT n=%llu present=%d held_bytes=%llu done_received=%llu released_early_blocks=%llu\n",
-	       n, hs->present, hs->held, hs->done, hs->early);
+	/* hint_poll() also counts the rounds that ended since. */
+	hint_poll(hs);
+	printf("FPW-MIG-CHECK-HINT n=%llu present=%d held_bytes=%llu done_received=%llu released_early_blocks=%llu"
+	       " rounds=%llu\n", n, hs->present, hs->held, hs->done, hs->early,
+	       hs->rounds);
 	fflush(stdout);
 }
 
@@ -1150,7 +1434,7 @@ static int do_verify(int argc, char **argv)
 	unsigned long tick = 0;
 	char cmd[128];
 
-	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xfkg:z")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:c:C:s:t:xfkg:zSOR")) != -1) {
 		switch (opt) {
 		case 'm': mib = strtoul(optarg, NULL, 0); break;
 		case 'r': rewrite_kib = strtoul(optarg, NULL, 0); break;
@@ -1162,8 +1446,11 @@ static int do_verify(int argc, char **argv)
 		case 'f': frag = 1; break;
 		case 'k': sizes = 1; break;
 		case 'g': grow_kib = strtoul(optarg, NULL, 0); break;
-		case 'z': freeze_on_cue = 1; break;
-		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k] [-g KIB]");
+		case 'z': cue_action = CUE_FREEZE; break;
+		case 'S': cue_action = CUE_S2IDLE; break;
+		case 'O': cue_action = CUE_OFFLINE; break;
+		case 'R': cue_action = CUE_RELOAD; break;
+		default: die("usage: fpwmem verify [-m MIB] [-r KIB] [-c SLOTS] [-C TTY] [-s FILE] [-t SEC] [-x] [-f] [-k] [-g KIB] [-z|-S|-O|-R]");
 		}
 	}
 	cmd_open(&cc, tty);
@@ -1249,6 +1536,8 @@ static int do_verify(int argc, char **argv)
 		}
 	}
 
+	/* -O, -R: what the cue started has ended (or is reported stuck). */
+	cue_wait();
 	print_vmstat("report");
 	hint_print(&hs);
 	if (corrupt && r.pages) {

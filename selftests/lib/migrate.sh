@@ -14,8 +14,12 @@
 #   2. writes "start" into the source's ttyS1 (once the migration is past
 #      its setup with MIG_START_AFTER_SETUP set, else before it begins),
 #   3. migrates over 127.0.0.1 (selftests/lib/qmp.py migrate),
-#   4. with MIG_AFTER_BALLOON_MIB set, shrinks the destination guest by
-#      that many MiB through the balloon (qmp.py balloon) and waits for it,
+#   4. with MIG_UNPLUG=ID set, waits for the guest's FPW-MIG-OFFLINE line
+#      (its memory offline, on either console) and unplugs device ID from
+#      the destination (qmp.py unplug: device_del and the DEVICE_DELETED
+#      event, in unplug.txt); with MIG_AFTER_BALLOON_MIB set, shrinks the
+#      destination guest by that many MiB through the balloon (qmp.py
+#      balloon, after the resize of MIG_DEFLATE ended) and waits for it,
 #   5. writes END_CMD ("verify" or "report") into the destination's ttyS1,
 #   6. waits for the guest to power off on the destination and quits the
 #      source.
@@ -25,6 +29,13 @@
 # MIG_CANCEL_FIRST set as well, that command is migrate_cancel: the first
 # migration must end "cancelled", its destination is stopped, and step 3
 # runs again, without the trigger, to a new destination.
+# With MIG_TRIGGER_DELAY_MS set, the command runs that many ms after the
+# line was seen (qmp.py migrate --trigger-delay); with MIG_CONT_DST set, a
+# destination that the migration left paused (the trigger was "stop") is
+# continued (--cont).
+# With MIG_DEFLATE set and MIG_TRIGGER_CMD=balloon, the balloon is set back
+# to its size before the trigger once the guest reached the trigger's
+# target, while the migration runs (qmp.py migrate --deflate).
 # With MIG_PINGPONG=N (N >= 2), step 3 is N migrations of the same guest:
 # the first to a QEMU "hop1", each next one from there to a new QEMU
 # (hop2, ...), the last to "dst". After migration K < N the guest checks its
@@ -42,6 +53,7 @@
 #   hopK.log, hopK.qemu, migrate-K.txt
 #                         MIG_PINGPONG: the Kth destination and migration
 #   balloon.txt           qmp.py balloon's key=value lines
+#   unplug.txt            MIG_UNPLUG: qmp.py unplug's key=value lines
 #   *.qmp, *.cmd          the sockets
 # Returns 0 when the migration completed and the destination guest powered
 # off by itself; otherwise non-zero with the reason in MIG_ERR.
@@ -53,6 +65,10 @@
 #   MIG_BANDWIDTH       max-bandwidth in bytes/s (MIG_BW_UNLIMITED)
 #   MIG_DOWNTIME        downtime-limit in ms (MIG_DOWNTIME_DEFAULT)
 #   MIG_START_AFTER_SETUP  non-empty: "start" once the migration is active
+#   MIG_DIMM_MIB        a cold-plugged pc-dimm of that many MiB, id dimm0, on
+#                       every QEMU (qemu_boot -d: onlined movable)
+#   MIG_VQ              the state of the source's balloon virtqueue MIG_VQ
+#                       before and after each migration (qmp.py migrate --vq)
 # shellcheck shell=bash
 
 # The console and key=value parsers (mig_field, mig_kv, console_bad, ...).
@@ -180,6 +196,7 @@ mig_run() {
 	# The QEMUs' own limit: everything below must fit in it.
 	limit=$((${MIG_READY_TIMEOUT:-300} + ${MIG_TIMEOUT:-300} + ${MIG_FINISH_TIMEOUT:-300} + 60))
 	local common=(-k "$kernel" -i "$initrd" -t "$tests" -c "$cmdline" -T "$limit")
+	[ -z "${MIG_DIMM_MIB:-}" ] || common+=(-d "$MIG_DIMM_MIB")
 	# shellcheck disable=SC2054 # the commas are QEMU's
 	qemu_boot "${common[@]}" -l "$dir/src.log" -- \
 		-qmp "unix:$dir/src.qmp,server=on,wait=off" -pidfile "$dir/src.pid" \
@@ -239,9 +256,13 @@ mig_run() {
 	else
 		python3 "$MIG_QMP" send "$dir/src.cmd" start >/dev/null 2>>"$dir/src.qemu"
 	fi
-	local trigger=()
+	local trigger=() vqopt=()
 	[ -z "${MIG_TRIGGER_RE:-}" ] ||
 		trigger=(--when-console "$dir/src.log" "$MIG_TRIGGER_RE" "${MIG_TRIGGER_CMD:?}" "${MIG_TRIGGER_ARGS:-"{}"}")
+	[ -z "${MIG_TRIGGER_RE:-}" ] || [ -z "${MIG_DEFLATE:-}" ] || trigger+=(--deflate)
+	[ -z "${MIG_TRIGGER_RE:-}" ] || [ -z "${MIG_TRIGGER_DELAY_MS:-}" ] || trigger+=(--trigger-delay "$MIG_TRIGGER_DELAY_MS")
+	[ -z "${MIG_TRIGGER_RE:-}" ] || [ -z "${MIG_CONT_DST:-}" ] || trigger+=(--cont)
+	[ -z "${MIG_VQ:-}" ] || vqopt=(--vq "$MIG_VQ")
 	# _mig_migrate OUT: migrate $from to $to on $port, with the on-active
 	# and trigger options in effect; qmp.py's lines in OUT, with the host
 	# CPU time of both QEMUs by thread class over the migration (--cpu:
@@ -250,7 +271,7 @@ mig_run() {
 		timeout $((${MIG_TIMEOUT:-300} + 60)) python3 "$MIG_QMP" migrate "$dir/$from.qmp" "$dir/$to.qmp" \
 			"tcp:127.0.0.1:$port" --timeout "${MIG_TIMEOUT:-300}" \
 			--bandwidth "${MIG_BANDWIDTH:-$MIG_BW_UNLIMITED}" --downtime "${MIG_DOWNTIME:-$MIG_DOWNTIME_DEFAULT}" \
-			--cpu "$dir/$from.pid" "$dir/$to.pid" \
+			--cpu "$dir/$from.pid" "$dir/$to.pid" ${vqopt[@]+"${vqopt[@]}"} \
 			${onactive[@]+"${onactive[@]}"} ${trigger[@]+"${trigger[@]}"} >"$1" 2>&1
 	}
 	if [ -n "${MIG_CANCEL_FIRST:-}" ]; then
@@ -308,8 +329,24 @@ mig_run() {
 		mig_cleanup
 		return 1
 	fi
+	if [ -n "${MIG_UNPLUG:-}" ]; then
+		# The guest offlines the memory itself; QEMU refuses device_del
+		# while a migration runs, so the destination unplugs it.
+		local t0=$SECONDS
+		until grep -aq '^FPW-MIG-OFFLINE ' "$dir/src.log" "$dir/dst.log" 2>/dev/null; do
+			if [ $((SECONDS - t0)) -ge 120 ] || ! kill -0 "$dst_pid" 2>/dev/null; then
+				MIG_ERR="no FPW-MIG-OFFLINE from the guest within 120 s of the migration"
+				break
+			fi
+			sleep 0.3
+		done
+		python3 "$MIG_QMP" unplug "$dir/dst.qmp" "$MIG_UNPLUG" --timeout 60 >"$dir/unplug.txt" 2>&1
+	fi
 	if [ -n "${MIG_AFTER_BALLOON_MIB:-}" ]; then
-		python3 "$MIG_QMP" balloon "$dir/dst.qmp" "$MIG_AFTER_BALLOON_MIB" >"$dir/balloon.txt" 2>&1
+		local expect=()
+		[ "$(mig_kv "$dir/migrate.txt" balloon_full)" = n/a ] ||
+			expect=(--expect "$(mig_kv "$dir/migrate.txt" balloon_full)")
+		python3 "$MIG_QMP" balloon "$dir/dst.qmp" "$MIG_AFTER_BALLOON_MIB" ${expect[@]+"${expect[@]}"} >"$dir/balloon.txt" 2>&1
 	fi
 	python3 "$MIG_QMP" send "$dir/dst.cmd" "$end_cmd" >/dev/null 2>>"$dir/dst.qemu"
 	if ! _mig_wait_exit "$dst_pid" "${MIG_FINISH_TIMEOUT:-300}"; then

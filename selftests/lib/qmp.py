@@ -9,7 +9,8 @@
                  --downtime MS [--cap NAME=on|off ...]
                  [--on-active PATH TEXT]
                  [--when-console LOG REGEX NAME JSON_ARGS]
-                 [--cpu SRC_PIDFILE DST_PIDFILE]
+                 [--cpu SRC_PIDFILE DST_PIDFILE] [--deflate] [--vq N]
+                 [--trigger-delay MS] [--cont]
                                      migrate SRC to DST and print the
                                      outcome as key=value lines (the
                                      three numbers are required: their
@@ -20,21 +21,46 @@
                                      --when-console runs the QMP command
                                      NAME on SRC once the migration is past
                                      its setup and the file LOG (a guest
-                                     console) has a line matching REGEX;
+                                     console) has a line matching REGEX
+                                     (and, with --trigger-delay, MS ms
+                                     after the line was first seen);
                                      --cpu adds the host CPU time of the
                                      two QEMUs (pids in the files) by
-                                     thread class over the migration
+                                     thread class over the migration;
+                                     --deflate: once the balloon target
+                                     the --when-console command "balloon"
+                                     set is reached, set it back to the
+                                     balloon's size before it (while the
+                                     migration runs);
+                                     --cont: a destination left paused (the
+                                     source was stopped) is continued;
+                                     --vq N adds the state of the source's
+                                     balloon virtqueue N (3: free page
+                                     hints, 4: free page reporting) before
+                                     the migrate command and at its end
+  qmp.py unplug SOCK ID [--timeout S]
+                                     device_del ID and wait for QEMU's
+                                     DEVICE_DELETED event (the guest
+                                     ejected it); prints unplug_error,
+                                     unplug_deleted (yes, no), unplug_ms,
+                                     memory_devices (ids left) and
+                                     plugged_memory (bytes)
   qmp.py threads PID                 the host CPU time of process PID
                                      since it started, by thread class (as
                                      --cpu counts it) and in all: ms of
                                      each class, then proc_ms (the
                                      process's own figure) and unseen_ms
-  qmp.py balloon SOCK MIB [--timeout S]
+  qmp.py balloon SOCK MIB [--timeout S] [--expect BYTES]
                                      shrink the guest by MIB MiB (balloon
                                      target = actual - MIB) and wait until
                                      the guest gave them; prints
                                      balloon_before, balloon_target,
-                                     balloon_actual and balloon_ms
+                                     balloon_actual and balloon_ms; with
+                                     --expect, first waits (--timeout)
+                                     until the balloon's actual size is
+                                     BYTES (a resize in progress ended),
+                                     and prints balloon_expect and
+                                     balloon_settle_ms
   qmp.py send PATH TEXT              connect to the unix socket PATH (a
                                      chardev, e.g. a guest serial port),
                                      write TEXT and a newline
@@ -58,10 +84,25 @@ migrate prints (one key=value per line, missing values as n/a):
   normal_bytes, duplicate_pages (zero pages sent as a flag),
   dirty_sync_count, mbps, precopy_bytes, downtime_bytes, pages_per_second
   dst_status       the destination's run state afterwards
+  dst_cont         yes: --cont continued the paused destination
   trigger          with --when-console: the command run, or "not run"
   trigger_status   the migration's status just before it ran
   trigger_ms       ms from the end of the setup to the command
   trigger_error    the command's error, when it failed
+  with --deflate (the trigger was "balloon"):
+  balloon_full     the balloon's actual size before the trigger (bytes)
+  inflated_ms      ms from the end of the setup to the poll that saw the
+                   target reached (n/a: never, while the migration ran)
+  deflate_status   the migration's status when the target was set back
+  deflated_ms      likewise, the poll that saw balloon_full again (n/a:
+                   not on the source; the destination goes on with it)
+  with --vq N, for WHEN start and end: vq_WHEN_last_avail, vq_WHEN_used
+  (QEMU's last available index and used index of queue N, from
+  x-query-virtio-queue-status) and vq_WHEN_avail (the guest's available
+  index, read from the ring with x-query-virtio-queue-element; end only,
+  when the source is stopped), vq_end_pending (buffers the guest made
+  available that the device had not taken: vq_end_avail - vq_end_last_avail,
+  modulo 2^16) and vq_path (the balloon's QOM path)
   with --cpu, for SIDE src and dst (the source and destination QEMU), the
   utime + stime of its threads in ms, from just before the migrate command
   to the poll that saw the migration end (the window, cpu_window_ms; the
@@ -170,6 +211,29 @@ class QMP:
                 raise QMPError("%s: %s" % (cmd, resp["error"].get("desc", resp["error"])))
             if "return" in resp:
                 return resp["return"]
+
+    def wait_event(self, name, match, timeout):
+        """The first event NAME (collected or read within TIMEOUT s) whose
+        data has the items of MATCH, or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for ev in self.events:
+                data = ev.get("data", {})
+                if ev.get("event") == name and all(data.get(k) == v for k, v in match.items()):
+                    self.events.remove(ev)
+                    return ev
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                resp = self._read()
+            except socket.timeout:
+                return None
+            finally:
+                self.sock.settimeout(180.0)
+            if "event" in resp:
+                self.events.append(resp)
 
     def close(self):
         if self.sock:
@@ -362,6 +426,36 @@ def flatten(info):
     return out
 
 
+def balloon_path(q):
+    """The QOM path of the virtio-balloon device, or None."""
+    for dev in q.execute("x-query-virtio"):
+        if dev.get("name") == "virtio-balloon":
+            return dev.get("path")
+    return None
+
+
+def vq_state(q, queue, when, with_ring):
+    """vq_WHEN_* of the balloon's virtqueue QUEUE (see the help)."""
+    out = {}
+    try:
+        path = balloon_path(q)
+        if path is None:
+            return {"vq_path": "n/a"}
+        out["vq_path"] = path
+        st = q.execute("x-query-virtio-queue-status", path=path, queue=queue)
+        out["vq_%s_last_avail" % when] = st.get("last-avail-idx")
+        out["vq_%s_used" % when] = st.get("used-idx")
+        if with_ring:
+            el = q.execute("x-query-virtio-queue-element", path=path, queue=queue)
+            avail = el.get("avail", {}).get("idx")
+            out["vq_%s_avail" % when] = avail
+            if avail is not None and st.get("last-avail-idx") is not None:
+                out["vq_%s_pending" % when] = (avail - st["last-avail-idx"]) & 0xffff
+    except QMPError as e:
+        out["vq_%s_error" % when] = str(e).replace("\n", " ")
+    return out
+
+
 def cmd_migrate(argv):
     # No defaults: selftests/lib/migrate.sh defines them (MIG_BW_*).
     opts = {"timeout": None, "bandwidth": None, "downtime": None}
@@ -370,10 +464,30 @@ def cmd_migrate(argv):
     on_active = None
     trigger = None
     cpu_files = None
+    deflate = False
+    vq = None
+    delay = 0.0
+    cont = False
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a == "--cpu":
+        if a == "--deflate":
+            deflate = True
+            i += 1
+        elif a == "--cont":
+            cont = True
+            i += 1
+        elif a == "--trigger-delay":
+            if i + 1 >= len(argv) or not argv[i + 1].isdigit():
+                usage()
+            delay = int(argv[i + 1]) / 1000.0
+            i += 2
+        elif a == "--vq":
+            if i + 1 >= len(argv) or not argv[i + 1].isdigit():
+                usage()
+            vq = int(argv[i + 1])
+            i += 2
+        elif a == "--cpu":
             if i + 2 >= len(argv):
                 usage()
             cpu_files = (argv[i + 1], argv[i + 2])
@@ -417,6 +531,8 @@ def cmd_migrate(argv):
             "max-bandwidth": int(opts["bandwidth"]),
             "downtime-limit": int(opts["downtime"]),
         })
+        vqs = vq_state(src, vq, "start", False) if vq is not None else {}
+        defl = None
         # The CPU window opens just before the migrate command.
         cpu = []
         cpu_end = None
@@ -433,6 +549,7 @@ def cmd_migrate(argv):
         info = {}
         active_at = None
         trig = {"trigger": "not run"} if trigger else {}
+        cue_at = None
         while True:
             info = src.execute("query-migrate")
             st = info.get("status")
@@ -445,9 +562,17 @@ def cmd_migrate(argv):
             if on_active and st != "setup":
                 send_line(on_active[0], on_active[1])
                 on_active = None
-            if trigger and st == "active" and console_has(trigger[0], trigger[1]):
+            if trigger and cue_at is None and st == "active" and console_has(trigger[0], trigger[1]):
+                cue_at = time.monotonic()
+            if trigger and st == "active" and cue_at is not None and \
+                    time.monotonic() - cue_at >= delay:
                 trig = {"trigger": trigger[2], "trigger_status": st,
-                        "trigger_ms": int((time.monotonic() - active_at) * 1000)}
+                        "trigger_ms": int((time.monotonic() - active_at) * 1000),
+                        "trigger_cue_ms": int((cue_at - active_at) * 1000)}
+                if deflate and trigger[2] == "balloon":
+                    defl = {"balloon_full": src.execute("query-balloon")["actual"],
+                            "target": trigger[3].get("value"), "inflated_ms": None,
+                            "deflate_status": "n/a", "deflated_ms": None}
                 try:
                     src.execute(trigger[2], **trigger[3])
                 except QMPError as e:
@@ -456,6 +581,16 @@ def cmd_migrate(argv):
                 continue
             if st in ("completed", "failed", "cancelled"):
                 break
+            # --deflate: the inflate done, the balloon goes back.
+            if defl and st == "active" and defl["deflated_ms"] is None:
+                actual = src.execute("query-balloon")["actual"]
+                ms = int((time.monotonic() - active_at) * 1000)
+                if defl["inflated_ms"] is None and actual <= defl["target"]:
+                    defl["inflated_ms"] = ms
+                    defl["deflate_status"] = st
+                    src.execute("balloon", value=defl["balloon_full"])
+                elif defl["inflated_ms"] is not None and actual >= defl["balloon_full"]:
+                    defl["deflated_ms"] = ms
             if time.monotonic() > deadline:
                 try:
                     src.execute("migrate_cancel")
@@ -477,6 +612,12 @@ def cmd_migrate(argv):
         if result.get("status") != "timeout":
             result = flatten(info)
         result.update(trig)
+        if defl:
+            for k in ("balloon_full", "inflated_ms", "deflate_status", "deflated_ms"):
+                result[k] = defl[k]
+        if vq is not None:
+            result.update(vqs)
+            result.update(vq_state(src, vq, "end", result["status"] == "completed"))
         if cpu_files:
             result["cpu_window_ms"] = int((cpu_end - cpu_start) * 1000)
             for side, t in cpu:
@@ -489,6 +630,9 @@ def cmd_migrate(argv):
                 dst_status = dst.execute("query-status").get("status", "n/a")
                 if dst_status == "running":
                     break
+                if cont and dst_status == "paused":
+                    dst.execute("cont")
+                    result["dst_cont"] = "yes"
                 time.sleep(0.2)
         result["dst_status"] = dst_status
         src.close()
@@ -545,10 +689,17 @@ def console_has(path, regex):
 
 def cmd_balloon(argv):
     timeout = 30.0
-    if len(argv) == 4 and argv[2] == "--timeout":
-        timeout = float(argv[3])
-    elif len(argv) != 2:
+    expect = None
+    rest = argv[2:]
+    if len(argv) < 2 or len(rest) % 2:
         usage()
+    for k, v in zip(rest[::2], rest[1::2]):
+        if k == "--timeout":
+            timeout = float(v)
+        elif k == "--expect" and v.isdigit():
+            expect = int(v)
+        else:
+            usage()
     try:
         mib = int(argv[1])
     except ValueError:
@@ -556,7 +707,15 @@ def cmd_balloon(argv):
     if mib <= 0:
         usage()
     q = QMP(argv[0])
+    settle = ""
     try:
+        if expect is not None:
+            start = time.monotonic()
+            while q.execute("query-balloon")["actual"] != expect and \
+                    time.monotonic() - start < timeout:
+                time.sleep(0.1)
+            settle = "balloon_expect=%d\nballoon_settle_ms=%d\n" % (
+                expect, int((time.monotonic() - start) * 1000))
         before = q.execute("query-balloon")["actual"]
         target = before - (mib << 20)
         start = time.monotonic()
@@ -570,9 +729,35 @@ def cmd_balloon(argv):
         ms = int((time.monotonic() - start) * 1000)
     finally:
         q.close()
-    print("balloon_before=%d\nballoon_target=%d\nballoon_actual=%d\nballoon_ms=%d"
-          % (before, target, actual, ms))
+    print("%sballoon_before=%d\nballoon_target=%d\nballoon_actual=%d\nballoon_ms=%d"
+          % (settle, before, target, actual, ms))
     return 0 if actual <= target else 1
+
+
+def cmd_unplug(argv):
+    timeout = 60.0
+    if len(argv) == 4 and argv[2] == "--timeout":
+        timeout = float(argv[3])
+    elif len(argv) != 2:
+        usage()
+    q = QMP(argv[0])
+    out = {"unplug_error": None, "unplug_deleted": "no"}
+    start = time.monotonic()
+    try:
+        try:
+            q.execute("device_del", id=argv[1])
+            if q.wait_event("DEVICE_DELETED", {"device": argv[1]}, timeout):
+                out["unplug_deleted"] = "yes"
+        except QMPError as e:
+            out["unplug_error"] = str(e).replace("\n", " ")
+        out["unplug_ms"] = int((time.monotonic() - start) * 1000)
+        devs = q.execute("query-memory-devices")
+        out["memory_devices"] = ",".join(d.get("data", {}).get("id") or "?" for d in devs) or "none"
+        out["plugged_memory"] = q.execute("query-memory-size-summary").get("plugged-memory", 0)
+    finally:
+        q.close()
+    print_kv(out)
+    return 0 if out["unplug_deleted"] == "yes" else 1
 
 
 def send_line(path, text, linger=1.0):
@@ -608,7 +793,7 @@ def main():
     cmds = {"cmd": cmd_cmd, "quit": cmd_quit, "migrate": cmd_migrate,
             "send": cmd_send, "free-port": cmd_free_port,
             "balloon": cmd_balloon, "figures": cmd_figures,
-            "threads": cmd_threads}
+            "threads": cmd_threads, "unplug": cmd_unplug}
     f = cmds.get(sys.argv[1])
     if not f:
         usage()
