@@ -80,8 +80,8 @@
  *                                             on that cue; S the elapsed
  *                                             seconds the kernel logged)
  *   FPW-MIG-S2IDLE rc=N boot_ms=N mono_ms=N entry=0|1 exit=0|1 wakeup_irq=I
- *                                             (verify -S; boot_ms - mono_ms is
- *                                             the time suspended)
+ *                                             (verify -S; the write's duration
+ *                                             by either clock)
  *   FPW-MIG-OFFLINE blocks=N offlined=N failed=N ms=N held_at_cue=B first_error=E memtotal_kb=N
  *   FPW-MIG-RELOAD rmmod_rc=N rmmod_ms=N held_at_cue=B nr_free_held_after_rmmod=N
  *		    modprobe_rc=N modprobe_ms=N bound=0|1
@@ -103,7 +103,8 @@
  *                                             in place after migration N)
  *   FPW-MIG-CHECK-HINT n=N present=P held_bytes=B done_received=D released_early_blocks=E
  *		        rounds=R                  (R: rounds the driver ended so far)
- * Commands (lines on TTY): start, check N, verify, report.
+ * Commands (lines on TTY): start, check N, verify, report, wake (ignored:
+ * a line that wakes a guest in suspend to idle).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -540,12 +541,20 @@ static double clock_ms(clockid_t id)
 
 /*
  * -S: suspend to idle (echo freeze > /sys/power/state, pm_test none), woken
- * by the CMOS RTC's alarm WAKE_S seconds later. The write returns once the
- * system resumed. CLOCK_BOOTTIME counts the time suspended, CLOCK_MONOTONIC
- * does not. Prints FPW-MIG-S2IDLE rc=N (-2: no RTC wakealarm, -3: pm_test
- * set) boot_ms=N mono_ms=N entry=0|1 exit=0|1 wakeup_irq=...
+ * by the CMOS RTC's alarm WAKE_S seconds later or by a line on the command
+ * channel (its serial port made a wakeup source): QEMU 7.2's pc machine
+ * does not wake a guest in suspend to idle by the RTC alarm (IRQ 8 is not
+ * a wakeup interrupt when the RTC wakes through ACPI, and QEMU raises the
+ * ACPI RTC status only to wake from S3), so the host writes "wake" 3 s
+ * after FPW-MIG-S2IDLE-ENTER. The write returns once the system resumed.
+ * Prints FPW-MIG-S2IDLE rc=N (-2: no RTC wakealarm, -3: pm_test set)
+ * boot_ms=N mono_ms=N entry=0|1 exit=0|1 wakeup_irq=... (the write's
+ * duration by CLOCK_BOOTTIME and CLOCK_MONOTONIC; where the timekeeping
+ * goes on in suspend to idle, as here, both are the time suspended)
  */
 #define S2IDLE_WAKE_S "3"
+
+static const char *cmd_tty = "/dev/ttyS1";
 
 static void s2idle_now(void)
 {
@@ -569,6 +578,14 @@ static void s2idle_now(void)
 		rc = -2;
 	else if (test[0] && !strstr(test, "[none]"))
 		rc = -3;
+	if (!rc) {
+		char wake[128];
+
+		snprintf(wake, sizeof(wake), "/sys/class/tty/%s/power/wakeup",
+			 strrchr(cmd_tty, '/') ? strrchr(cmd_tty, '/') + 1 : cmd_tty);
+		printf("FPW-MIG-S2IDLE-ENTER tty_wakeup=%d\n", write_str(wake, "enabled"));
+		fflush(stdout);
+	}
 	b0 = clock_ms(CLOCK_BOOTTIME);
 	m0 = clock_ms(CLOCK_MONOTONIC);
 	if (!rc)
@@ -1454,6 +1471,7 @@ static int do_verify(int argc, char **argv)
 		}
 	}
 	cmd_open(&cc, tty);
+	cmd_tty = tty;
 	hint_init(&hs, stats);
 
 	r.pages = mib * MIB / PAGE;
@@ -1511,6 +1529,8 @@ static int do_verify(int argc, char **argv)
 				print_mem("FPW-MIG-START", NULL);
 				print_vmstat("start");
 				growing = r.grow_pages > 0;
+			} else if (!strcmp(cmd, "wake")) {
+				/* -S: the line that woke the guest. */
 			} else {
 				printf("fpwmem: unknown command '%s'\n", cmd);
 				fflush(stdout);

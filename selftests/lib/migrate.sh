@@ -67,6 +67,10 @@
 #   MIG_START_AFTER_SETUP  non-empty: "start" once the migration is active
 #   MIG_DIMM_MIB        a cold-plugged pc-dimm of that many MiB, id dimm0, on
 #                       every QEMU (qemu_boot -d: onlined movable)
+#   MIG_WAKE_RE         3 s after a source console line matching it, "wake"
+#                       into the guest's command channel while the migration
+#                       runs, and into the destination's after it (a guest
+#                       in suspend to idle wakes on it)
 #   MIG_VQ              the state of the source's balloon virtqueue MIG_VQ
 #                       before and after each migration (qmp.py migrate --vq)
 # shellcheck shell=bash
@@ -262,6 +266,7 @@ mig_run() {
 	[ -z "${MIG_TRIGGER_RE:-}" ] || [ -z "${MIG_DEFLATE:-}" ] || trigger+=(--deflate)
 	[ -z "${MIG_TRIGGER_RE:-}" ] || [ -z "${MIG_TRIGGER_DELAY_MS:-}" ] || trigger+=(--trigger-delay "$MIG_TRIGGER_DELAY_MS")
 	[ -z "${MIG_TRIGGER_RE:-}" ] || [ -z "${MIG_CONT_DST:-}" ] || trigger+=(--cont)
+	[ -z "${MIG_WAKE_RE:-}" ] || trigger+=(--wake "$dir/src.log" "$MIG_WAKE_RE" "$dir/src.cmd" 3000)
 	[ -z "${MIG_VQ:-}" ] || vqopt=(--vq "$MIG_VQ")
 	# _mig_migrate OUT: migrate $from to $to on $port, with the on-active
 	# and trigger options in effect; qmp.py's lines in OUT, with the host
@@ -329,6 +334,8 @@ mig_run() {
 		mig_cleanup
 		return 1
 	fi
+	# A guest still in suspend to idle wakes on a line (MIG_WAKE_RE).
+	[ -z "${MIG_WAKE_RE:-}" ] || python3 "$MIG_QMP" send "$dir/dst.cmd" wake >/dev/null 2>>"$dir/dst.qemu"
 	if [ -n "${MIG_UNPLUG:-}" ]; then
 		# The guest offlines the memory itself; QEMU refuses device_del
 		# while a migration runs, so the destination unplugs it.

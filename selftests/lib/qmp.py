@@ -11,6 +11,7 @@
                  [--when-console LOG REGEX NAME JSON_ARGS]
                  [--cpu SRC_PIDFILE DST_PIDFILE] [--deflate] [--vq N]
                  [--trigger-delay MS] [--cont]
+                 [--wake LOG REGEX PATH MS]
                                      migrate SRC to DST and print the
                                      outcome as key=value lines (the
                                      three numbers are required: their
@@ -32,6 +33,10 @@
                                      set is reached, set it back to the
                                      balloon's size before it (while the
                                      migration runs);
+                                     --wake: MS ms after LOG has a line
+                                     matching REGEX, "wake" is written into
+                                     PATH (the guest's command channel)
+                                     while the migration runs;
                                      --cont: a destination left paused (the
                                      source was stopped) is continued;
                                      --vq N adds the state of the source's
@@ -468,12 +473,19 @@ def cmd_migrate(argv):
     vq = None
     delay = 0.0
     cont = False
+    wake = None
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--deflate":
             deflate = True
             i += 1
+        elif a == "--wake":
+            if i + 4 >= len(argv) or not argv[i + 4].isdigit():
+                usage()
+            wake = [argv[i + 1], re.compile(argv[i + 2]), argv[i + 3],
+                    int(argv[i + 4]) / 1000.0, None]
+            i += 5
         elif a == "--cont":
             cont = True
             i += 1
@@ -581,6 +593,14 @@ def cmd_migrate(argv):
                 continue
             if st in ("completed", "failed", "cancelled"):
                 break
+            # --wake: the guest is woken from suspend to idle.
+            if wake and st == "active":
+                if wake[4] is None and console_has(wake[0], wake[1]):
+                    wake[4] = time.monotonic()
+                if wake[4] is not None and time.monotonic() - wake[4] >= wake[3]:
+                    send_line(wake[2], "wake", linger=0.1)
+                    trig["wake_ms"] = int((time.monotonic() - active_at) * 1000)
+                    wake = None
             # --deflate: the inflate done, the balloon goes back.
             if defl and st == "active" and defl["deflated_ms"] is None:
                 actual = src.execute("query-balloon")["actual"]
