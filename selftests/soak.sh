@@ -37,7 +37,8 @@
 #                          region_pages + frag_kept_pages + grown_pages each
 #                          (the churn buffers are checked too, not counted)
 #   bad pages              bad_pages + churn_bad_pages + frag_bad_pages +
-#                          grow_bad_pages of those checks; 0 required, and
+#                          grow_bad_pages of those checks (a page still bad
+#                          at a later check counts again); 0 required, and
 #                          every check must have reported
 #   stuck rounds           rounds_stalled of the driver's statistics after
 #                          the last migration (hint-stats-after: a round
@@ -58,8 +59,8 @@
 # migration-test.sh records its own results for the run as well
 # (PREFIXmigration:pingpong:...). The table goes to stdout and, unless -R,
 # to .work/soak/PREFIX.txt. The guest gives up 900 s after it is ready
-# (fpwmem verify -t): N must fit in that (about 15 s a migration here
-# under TCG).
+# (fpwmem verify -t): N must fit in that (about 10 s a migration here
+# under TCG: the 20 migrations took 210 s).
 #
 # Run on its own it starts a new result record and ends with the summary;
 # run by selftests/run.sh (FPW_IN_RUN set) it adds to the run's record.
