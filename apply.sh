@@ -127,9 +127,9 @@ apply_series() {
 
 case "${1:-}" in
 -h | --help) usage_exit 0 ;;
--*) usage_exit 2 ;;
+-*) usage_error "unknown option '$1'" ;;
 esac
-[ $# -le 1 ] || usage_exit 2
+[ $# -le 1 ] || usage_error "unexpected argument '$2'"
 
 if [ $# -eq 1 ]; then
 	tree=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such directory"

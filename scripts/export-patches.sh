@@ -39,9 +39,9 @@ set -eu -o pipefail
 
 case "${1:-}" in
 -h | --help) usage_exit 0 ;;
--*) usage_exit 2 ;;
+-*) usage_error "unknown option '$1'" ;;
 esac
-[ $# -le 2 ] || usage_exit 2
+[ $# -le 2 ] || usage_error "unexpected argument '$3'"
 tree=${1:-$WORK/linux}
 base=${2:-base}
 git -C "$tree" rev-parse -q --verify "$base^{commit}" >/dev/null || die "$tree: no commit $base"

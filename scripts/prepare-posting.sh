@@ -78,8 +78,8 @@ while getopts o:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage_exit 2
-[ -n "$dest" ] || usage_exit 2
+[ $# -eq 0 ] || usage_error "unexpected argument '$1'"
+[ -n "$dest" ] || usage_error "-o needs a folder"
 case $dest in /*) ;; *) dest=$PWD/$dest ;; esac
 # DIR is replaced: only a folder of an earlier posting (its mails and mbox).
 if [ -e "$dest" ]; then

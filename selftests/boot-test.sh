@@ -59,7 +59,7 @@ pfx=
 opt_t() { tests=$1; }
 opt_p() { pfx=$1; }
 arch_getopts t:p: "$@"
-[ ${#ARGS[@]} -eq 0 ] || usage_exit 2
+[ ${#ARGS[@]} -eq 0 ] || usage_error "unexpected argument '${ARGS[0]}'"
 arch=$ARCH_NAME
 name=$BUILD_NAME
 out=$BUILD_OUT

@@ -100,22 +100,17 @@ set -u -o pipefail
 # shellcheck source=selftests/lib/qemu.sh
 . "$TOP/selftests/lib/qemu.sh"
 
-# bad_usage MESSAGE: a usage error: the message, the usage, exit 2.
-bad_usage() {
-	echo "${0##*/}: error: $*" >&2
-	usage_exit 2
-}
 
 update=
 while getopts :uh opt; do
 	case $opt in
 	u) update=1 ;;
 	h) usage_exit 0 ;;
-	*) bad_usage "unknown option -$OPTARG" ;;
+	*) usage_error "unknown option -$OPTARG" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || bad_usage "unexpected argument '$1'"
+[ $# -eq 0 ] || usage_error "unexpected argument '$1'"
 
 FIX=$TOP/selftests/harness-test
 [ -d "$FIX" ] || die "no fixture folder ${FIX#"$TOP"/}"

@@ -39,7 +39,7 @@ set -eu -o pipefail
 src=$WORK/linux
 opt_s() { src=$1; }
 arch_getopts s: "$@"
-[ ${#ARGS[@]} -eq 0 ] || usage_exit 2
+[ ${#ARGS[@]} -eq 0 ] || usage_error "unexpected argument '${ARGS[0]}'"
 arch=$ARCH_NAME
 name=$BUILD_NAME
 out=$BUILD_OUT

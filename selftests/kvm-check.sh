@@ -61,11 +61,6 @@ set -u -o pipefail
 
 CLEAR_ARGS="-global migration.x-clear-bitmap-shift=6"
 
-# bad_usage MESSAGE: a usage error: the message, the usage, exit 2.
-bad_usage() {
-	echo "${0##*/}: error: $*" >&2
-	usage_exit 2
-}
 
 mib=4096
 n=3
@@ -80,20 +75,20 @@ while getopts :m:n:xo:p:h opt; do
 	o) name=$OPTARG ;;
 	p) prefix=$OPTARG ;;
 	h) usage_exit 0 ;;
-	:) bad_usage "-$OPTARG needs an argument" ;;
-	*) bad_usage "unknown option -$OPTARG" ;;
+	:) usage_error "-$OPTARG needs an argument" ;;
+	*) usage_error "unknown option -$OPTARG" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || bad_usage "unexpected argument '$1'"
+[ $# -eq 0 ] || usage_error "unexpected argument '$1'"
 if ! [[ $mib =~ ^[0-9]+$ ]] || [ "$mib" -lt 1024 ]; then
-	bad_usage "-m $mib: guest memory in MiB, 1024 or more"
+	usage_error "-m $mib: guest memory in MiB, 1024 or more"
 fi
 if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 2 ]; then
-	bad_usage "-n $n: not a number of migrations, 2 or more"
+	usage_error "-n $n: not a number of migrations, 2 or more"
 fi
-case $name in '' | */* | .*) bad_usage "-o '$name': not a build name (a folder of .work/build)" ;; esac
-case $prefix in *[!A-Za-z0-9_./-]*) bad_usage "-p '$prefix': letters, digits and _ . / - only" ;; esac
+case $name in '' | */* | .*) usage_error "-o '$name': not a build name (a folder of .work/build)" ;; esac
+case $prefix in *[!A-Za-z0-9_./-]*) usage_error "-p '$prefix': letters, digits and _ . / - only" ;; esac
 
 # kvm_works: a QEMU with -accel kvm, no disk and no kernel, still runs
 # (its firmware looking for a boot device) after 5 s; KVM_WHY says why

@@ -288,7 +288,7 @@ while getopts o:v:xl:dp:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage_exit 2
+[ $# -eq 0 ] || usage_error "unexpected argument '$1'"
 
 # The migration tests run x86_64 guests (selftests/lib/arch.sh).
 arch_load x86_64
@@ -299,9 +299,6 @@ initrd=$out/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no ${kernel#"$TOP"/}: run selftests/build.sh${name:+ -o $name} first"
 [ -f "$initrd" ] || die "no ${initrd#"$TOP"/}: run selftests/initramfs.sh${name:+ -o $name} first"
 
-[ "$double" = 1 ] && qemu_double_use
-
-[ -n "${FPW_IN_RUN:-}" ] || results_reset
 trap mig_cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -950,6 +947,10 @@ fi
 for v in ${variants//,/ }; do
 	[ -n "${_VARIANT[$v.hint]+set}" ] || die "-v: unknown variant '$v' (variants: ${VARIANT_LIST[*]})"
 done
+# Only once the arguments are known to be good: the double may be built,
+# and the result record starts anew.
+if [ "$double" = 1 ]; then qemu_double_use; fi
+[ -n "${FPW_IN_RUN:-}" ] || results_reset
 [ "$corrupt" = 1 ] && info "fpw.corrupt=1: the guest corrupts its region on purpose, verify must FAIL"
 total=$SECONDS
 for v in ${variants//,/ }; do

@@ -59,7 +59,7 @@ while getopts fj:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage_exit 2
+[ $# -eq 0 ] || usage_error "unexpected argument '$1'"
 case $jobs in
 '' | *[!0-9]* | 0) die "-j $jobs: a number of jobs, 1 or 2" ;;
 esac

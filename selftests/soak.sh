@@ -74,11 +74,6 @@ set -u -o pipefail
 # shellcheck source=selftests/lib/console.sh
 . "$TOP/selftests/lib/console.sh"
 
-# bad_usage MESSAGE: a usage error: the message, the usage, exit 2.
-bad_usage() {
-	echo "${0##*/}: error: $*" >&2
-	usage_exit 2
-}
 
 n=
 qemu=auto
@@ -89,31 +84,31 @@ report_dir=
 while getopts :n:dsxo:p:R:h opt; do
 	case $opt in
 	n) n=$OPTARG ;;
-	d) [ "$qemu" != stock ] || bad_usage "-d and -s: one QEMU or the other"; qemu=double ;;
-	s) [ "$qemu" != double ] || bad_usage "-d and -s: one QEMU or the other"; qemu=stock ;;
+	d) [ "$qemu" != stock ] || usage_error "-d and -s: one QEMU or the other"; qemu=double ;;
+	s) [ "$qemu" != double ] || usage_error "-d and -s: one QEMU or the other"; qemu=stock ;;
 	x) corrupt=-x ;;
 	o) name=$OPTARG ;;
 	p) prefix=$OPTARG ;;
 	R) report_dir=$OPTARG ;;
 	h) usage_exit 0 ;;
-	:) bad_usage "-$OPTARG needs an argument" ;;
-	*) bad_usage "unknown option -$OPTARG" ;;
+	:) usage_error "-$OPTARG needs an argument" ;;
+	*) usage_error "unknown option -$OPTARG" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || bad_usage "unexpected argument '$1'"
+[ $# -eq 0 ] || usage_error "unexpected argument '$1'"
 if [ -n "$n" ]; then
 	if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 2 ]; then
-		bad_usage "-n $n: not a number of migrations, 2 or more"
+		usage_error "-n $n: not a number of migrations, 2 or more"
 	fi
 fi
-case $name in '' | */* | .*) bad_usage "-o '$name': not a build name (a folder of .work/build)" ;; esac
-case $prefix in *[!A-Za-z0-9_./-]*) bad_usage "-p '$prefix': letters, digits and _ . / - only" ;; esac
+case $name in '' | */* | .*) usage_error "-o '$name': not a build name (a folder of .work/build)" ;; esac
+case $prefix in *[!A-Za-z0-9_./-]*) usage_error "-p '$prefix': letters, digits and _ . / - only" ;; esac
 if [ -n "$report_dir" ]; then
 	if [ "$qemu" != auto ] || [ -n "$corrupt" ] || [ "$name" != guest ]; then
-		bad_usage "-R reports on files only: -n and -p are its only other options"
+		usage_error "-R reports on files only: -n and -p are its only other options"
 	fi
-	[ -d "$report_dir" ] || bad_usage "-R $report_dir: no such folder"
+	[ -d "$report_dir" ] || usage_error "-R $report_dir: no such folder"
 fi
 
 # soak_figures DIR N: key=value lines of the figures of the ping-pong run

@@ -29,19 +29,26 @@ usage_exit() {
 	exit "$1"
 }
 
+# usage_error MESSAGE: a usage error: "SCRIPT: error: MESSAGE", then the
+# usage, on stderr, and exit 2.
+usage_error() {
+	echo "${0##*/}: error: $*" >&2
+	usage_exit 2
+}
+
 # help_only "$@": the options of a script that takes -h and nothing else:
-# -h prints the usage and exits 0, anything else exits 2 with it.
+# -h prints the usage and exits 0, anything else is a usage error.
 help_only() {
 	local opt OPTIND=1
 
-	while getopts h opt; do
+	while getopts :h opt; do
 		case $opt in
 		h) usage_exit 0 ;;
-		*) usage_exit 2 ;;
+		*) usage_error "unknown option -$OPTARG" ;;
 		esac
 	done
 	shift $((OPTIND - 1))
-	[ $# -eq 0 ] || usage_exit 2
+	[ $# -eq 0 ] || usage_error "unexpected argument '$1'"
 }
 
 # apt_locked CMD...: run CMD (an apt-get) holding .work/apt.lock, so that
