@@ -102,6 +102,16 @@ rel() { echo "${1#"$TOP"/}"; }
 # post PASS|FAIL NAME DETAIL: result gate:posting:NAME.
 post() { result "$1" "gate:posting:$2" "$3"; }
 
+# post_bad NAME DETAIL: gate:posting:NAME passes with DETAIL when the array
+# bad is empty, and fails with its entries otherwise.
+post_bad() {
+	if [ ${#bad[@]} -eq 0 ]; then
+		post PASS "$1" "$2"
+	else
+		post FAIL "$1" "$(printf '%s; ' "${bad[@]}" | sed 's/; $//')"
+	fi
+}
+
 # finish: the end of the run, its summary when run on its own.
 finish() {
 	[ -n "${FPW_IN_RUN:-}" ] || { results_summary; exit; }
@@ -312,11 +322,7 @@ for m in "${MAILS[@]}"; do
 		[ "$s" = "$TEST_IDENT" ] || bad+=("$b: Signed-off-by: $s")
 	done
 done
-if [ ${#bad[@]} -eq 0 ]; then
-	post PASS identity "From: of the ${#MAILS[@]} mails and Signed-off-by: of the $COUNT patches: $TEST_IDENT only"
-else
-	post FAIL identity "$(printf '%s; ' "${bad[@]}" | sed 's/; $//')"
-fi
+post_bad identity "From: of the ${#MAILS[@]} mails and Signed-off-by: of the $COUNT patches: $TEST_IDENT only"
 
 left=$(grep -n -F -e "$SERIES_AUTHOR_NAME" -e "$SERIES_AUTHOR_EMAIL" "${MAILS[@]}" "$MBOX" | head -n 1)
 if [ -z "$left" ]; then
@@ -354,11 +360,7 @@ for i in "${!MAILS[@]}"; do
 		break
 	}
 done
-if [ ${#bad[@]} -eq 0 ]; then
-	post PASS subjects "[$prefix 0/$COUNT] to [$prefix $COUNT/$COUNT], in the order of the files and of the mbox"
-else
-	post FAIL subjects "$(printf '%s; ' "${bad[@]}" | sed 's/; $//')"
-fi
+post_bad subjects "[$prefix 0/$COUNT] to [$prefix $COUNT/$COUNT], in the order of the files and of the mbox"
 
 COVER=${MAILS[0]}
 bc=$(sed -n 's/^base-commit: *//p' "$COVER")

@@ -27,11 +27,31 @@
 #                   lost, a migration whose device stops using hint
 #                   buffers for good, and 3 migrations in a row of one
 #                   guest (FPW_PINGPONG)
+#   soak-summary    selftests/soak.sh -R .work/migration/guest/h1-pingpong -p h1/:
+#                   the soak's table (migrations, pages verified, bad pages,
+#                   stuck rounds, held bytes after DONE) of h1-test's
+#                   ping-pong, from its files: the soak's short form, not
+#                   run twice
+#   soak            only with FPW_SOAK=N: selftests/soak.sh -d -n N
+#   faults-test     selftests/migration-test.sh -p faults/ -v
+#                   hotremove,reporting-churn,ringleft,ringfull: faults
+#                   during a hinting round: memory hot-remove of a pc-dimm
+#                   (offlined in the guest, device_del on the destination:
+#                   QEMU 7.2 refuses it during a migration), free page
+#                   reporting with churn, a source stopped with hint
+#                   buffers on its ring, the next cmd id while single-range
+#                   buffers wait for a slow device
+#   module-build, module-initramfs, module-reload
+#                   selftests/build.sh -o module module (the balloon driver
+#                   as a module, CONFIG_VIRTIO_BALLOON=m), its initramfs,
+#                   and selftests/migration-test.sh -o module -p module/ -v
+#                   reload: rmmod and modprobe of the driver during a round
 #   bench-smoke     CI=true selftests/bench.sh: the benchmark's short form
 #                   (idle-dirty, this series and no hinting, one
 #                   repetition; results in .work/bench/ci/latest.md): it
 #                   measures and reports, and fails only if it cannot
 #   debug-build     selftests/build.sh -o debug debug: the guest kernel with
+#                   KASAN, DEBUG_PAGEALLOC, DEBUG_LIST, PAGE_OWNER,
 #                   PROVE_LOCKING, DEBUG_ATOMIC_SLEEP and DEBUG_VM
 #   debug-initramfs selftests/initramfs.sh -o debug
 #   debug-boot      the boot test and kselftest on that kernel (results
@@ -39,15 +59,18 @@
 #   debug-freeze    selftests/migration-test.sh -o debug -d -p debug-kernel/
 #                   -v freeze: on that kernel (which has SUSPEND and
 #                   PM_DEBUG) and the stalling test double, the guest
-#                   freezes its tasks while its driver holds blocks;
-#                   FPW_DEBUG_KERNEL=0 skips these four
+#                   freezes its tasks while its driver holds blocks
+#   debug-migration selftests/migration-test.sh -o debug -p debug-kernel/
+#                   -v default,churn,s2idle: the migration test on that
+#                   kernel, and a real suspend to idle during a round;
+#                   FPW_DEBUG_KERNEL=0 skips these five
 #   ARCH-build, ARCH-initramfs, ARCH-boot
 #                   for each architecture of selftests/lib/arch.sh but
 #                   x86_64 (arm64, i386): selftests/build.sh -a ARCH,
 #                   selftests/initramfs.sh -a ARCH and the boot test and
 #                   kselftest, results named ARCH/...; FPW_ARCHES="arm64"
 #                   chooses among them, FPW_ARCHES= skips them
-# qemu-double, debug-build and ARCH-build are built ahead, in the
+# qemu-double, debug-build, ARCH-build and module-build are built ahead, in the
 # background, from the end of apply until before boot-test (see
 # ahead_start below; FPW_AHEAD=0 builds each in its place); their steps
 # keep their place in the output.
@@ -221,6 +244,8 @@ ahead=("qemu-double selftests/qemu-double.sh")
 for a in $arches; do
 	ahead+=("$a-build selftests/build.sh -a $a")
 done
+# Last: by then the gates' balloon-m row has compiled its objects.
+ahead+=("module-build selftests/build.sh -o module module")
 [ "${FPW_AHEAD:-1}" = 0 ] || ahead_start "apply" "${ahead[@]}"
 step gates yes "apply" selftests/gates.sh
 step posting yes "apply" selftests/posting-test.sh
@@ -233,14 +258,22 @@ step migration-test yes "initramfs" selftests/migration-test.sh
 # drop writes as KVM_CLEAR_DIRTY_LOG does; this series must lose nothing.
 step qemu-double no "" selftests/qemu-double.sh
 step h1-test yes "initramfs qemu-double" selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong
+# The soak's short form is h1-test's pingpong: its table, from its files.
+step soak-summary yes "h1-test" selftests/soak.sh -R .work/migration/guest/h1-pingpong -p h1/
+[ -z "${FPW_SOAK:-}" ] || step soak yes "initramfs qemu-double" selftests/soak.sh -d -n "$FPW_SOAK"
+step faults-test yes "initramfs" selftests/migration-test.sh -p faults/ -v hotremove,reporting-churn,ringleft,ringfull
+step module-build no "apply" selftests/build.sh -o module module
+step module-initramfs no "module-build" selftests/initramfs.sh -o module
+step module-reload yes "module-initramfs" selftests/migration-test.sh -o module -p module/ -v reload
 step bench-smoke no "initramfs" env CI=true selftests/bench.sh
 if [ "${FPW_DEBUG_KERNEL:-1}" != 0 ]; then
 	step debug-build no "apply" selftests/build.sh -o debug debug
 	step debug-initramfs no "debug-build" selftests/initramfs.sh -o debug
 	step debug-boot yes "debug-initramfs" selftests/boot-test.sh -o debug -p debug-kernel/
 	step debug-freeze yes "debug-initramfs qemu-double" selftests/migration-test.sh -o debug -d -p debug-kernel/ -v freeze
+	step debug-migration yes "debug-initramfs" selftests/migration-test.sh -o debug -p debug-kernel/ -v default,churn,s2idle
 else
-	for s in debug-build debug-initramfs debug-boot debug-freeze; do
+	for s in debug-build debug-initramfs debug-boot debug-freeze debug-migration; do
 		left_out "$s" "FPW_DEBUG_KERNEL=0"
 	done
 fi
