@@ -339,7 +339,7 @@ run_one() {
 		mig_run "$dir" "$WORK/build/$b/$ARCH_IMAGE" "$WORK/build/$b/initramfs.cpio.gz" \
 		bench "$cmdline" report || status=$(tr ' ,;' '___' <<<"${MIG_ERR:-failed}" | cut -c1-100)
 	local src=$dir/src.log dst=$dir/dst.log mt=$dir/migrate.txt bad free inuse=''
-	tr -d '\r' <"$dst" 2>/dev/null | grep -aq '^FPW-MIG-END' || [ "$status" != ok ] || status=no-guest-report
+	grep -aqs '^FPW-MIG-END' "$dst" || [ "$status" != ok ] || status=no-guest-report
 	bad=$(($(console_bad "$src" | cut -d' ' -f1) + $(console_bad "$dst" | cut -d' ' -f1)))
 	[ "$bad" -eq 0 ] || [ "$status" != ok ] || status=console-not-clean
 	# In use: guest RAM that is not free. MemTotal leaves out what the

@@ -116,7 +116,7 @@ fi
 # The guest must have finished and powered off by itself.
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	result FAIL "${pfx}"boot:power-off "QEMU timed out after $took s (limit ${FPW_BOOT_TIMEOUT:-600} s)"
-elif ! tr -d '\r' <"$log" | grep -aq 'FPW: done'; then
+elif ! grep -aqs 'FPW: done' "$log"; then
 	why="QEMU exit status $rc after $took s"
 	[ -s "$log" ] || why+=": $(grep -v '^== ' "$log.qemu" | tail -n 3 | tr '\n' ' ')"
 	panic=$(tr -d '\r' <"$log" | grep -a -m 1 'Kernel panic' || true)

@@ -718,7 +718,7 @@ run_variant() {
 		# The source prints the line, or the destination if the
 		# migration switched over while the guest was freezing.
 		local fz frc fkern fdetail flog=$src
-		tr -d '\r' <"$src" 2>/dev/null | grep -aq '^FPW-MIG-FREEZE ' || flog=$dst
+		grep -aqs '^FPW-MIG-FREEZE ' "$src" || flog=$dst
 		fz=$(tr -d '\r' <"$flog" 2>/dev/null | grep -a -m1 '^FPW-MIG-FREEZE ')
 		frc=$(mig_field "$flog" FPW-MIG-FREEZE rc)
 		fkern=$(mig_field "$flog" FPW-MIG-FREEZE kernel)
@@ -811,7 +811,7 @@ run_variant() {
 	local cl clog cwhy=() cdetail
 	cue_line() {
 		clog=$src
-		tr -d '\r' <"$src" 2>/dev/null | grep -aq "^$1 " || clog=$dst
+		grep -aqs "^$1 " "$src" || clog=$dst
 		cl=$(tr -d '\r' <"$clog" 2>/dev/null | grep -a -m1 "^$1 ")
 	}
 	cf() { mig_field "$clog" "$1" "$2"; }
@@ -932,7 +932,7 @@ run_variant() {
 	esac
 
 	# 6. The guest finished on the destination.
-	if tr -d '\r' <"$dst" 2>/dev/null | grep -aq 'FPW: done'; then
+	if grep -aqs 'FPW: done' "$dst"; then
 		result PASS "$p:power-off" "guest finished on the destination; $((SECONDS - start)) s in all (${FPW_ACCEL:-tcg})"
 	else
 		result FAIL "$p:power-off" "no 'FPW: done' on the destination console${MIG_ERR:+: $MIG_ERR} (files: $rel)"
