@@ -612,8 +612,20 @@ static long long vmstat_value(const char *name)
 {
 	char line[256], key[128];
 	long long v, found = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f;
 
+	/*
+	 * Fold every CPU's counter deltas first: /proc/vmstat alone shows
+	 * the global counters, which lag them by up to the per-cpu
+	 * thresholds until vmstat_update runs (pages held and released a
+	 * moment ago may still show there).
+	 */
+	f = fopen("/proc/sys/vm/stat_refresh", "w");
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	f = fopen("/proc/vmstat", "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
