@@ -937,22 +937,30 @@ w1_run() {
 	done
 }
 
-# base_reference: compute base-ref/ (the tree is at base).
-base_reference() {
-	local ref=$BASE_REF tmp=$BASE_REF.tmp log=$LOGS/base-ref.log
+# keep_reference REF LOG WHAT FN: unless REF is complete (REF/done), run
+# FN TMP LOG, which writes the warnings of base into folder TMP and its
+# output into LOG, and keep TMP as REF (the tree is at base).
+keep_reference() {
+	local ref=$1 log=$2 what=$3 fn=$4 tmp=$1.tmp
 	[ -f "$ref/done" ] && return 0
-	info "sparse and W=1 warnings of base (once per base and toolchain)"
+	info "$what warnings of base (once per base and toolchain)"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	: >"$log"
-	configure "$BISECT_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" >>"$log" 2>&1 &&
-		"${MK[@]}" prepare >>"$log" 2>&1 &&
-		sparse_run "$BISECT_OUT" "${BASE_OBJECTS[@]}" >"$tmp/sparse" &&
-		"${MK[@]}" W=1 prepare >>"$log" 2>&1 &&
-		w1_run "$BISECT_OUT" "${BASE_OBJECTS[@]}" >"$tmp/w1" || return 1
+	"$fn" "$tmp" "$log" || return 1
 	touch "$tmp/done"
 	rm -rf "$ref"
 	mv "$tmp" "$ref"
+}
+
+# base_warnings TMP LOG: sparse and W=1 of base, for keep_reference.
+# shellcheck disable=SC2317 # called through keep_reference
+base_warnings() {
+	configure "$BISECT_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" >>"$2" 2>&1 &&
+		"${MK[@]}" prepare >>"$2" 2>&1 &&
+		sparse_run "$BISECT_OUT" "${BASE_OBJECTS[@]}" >"$1/sparse" &&
+		"${MK[@]}" W=1 prepare >>"$2" 2>&1 &&
+		w1_run "$BISECT_OUT" "${BASE_OBJECTS[@]}" >"$1/w1"
 }
 
 BASE_REF_OK=
@@ -960,7 +968,7 @@ BASE_REF_OK=
 : >"$LOGS/w1-raw.log"
 if [ -n "$TREE_OK" ] && { selected sparse || selected W=1; }; then
 	base_start=$(clock)
-	base_reference && BASE_REF_OK=1
+	keep_reference "$BASE_REF" "$LOGS/base-ref.log" "sparse and W=1" base_warnings && BASE_REF_OK=1
 	BASE_REF_TIME=$(took "$base_start")
 fi
 
@@ -978,25 +986,17 @@ if [ -n "$TREE_OK" ] && selected clang; then
 	} | sha1sum | cut -c1-16)
 fi
 
-# clang_reference: compute CLANG_REF (the tree is at base).
-clang_reference() {
-	local ref=$CLANG_REF tmp=$CLANG_REF.tmp log=$LOGS/base-ref-clang.log
-	[ -f "$ref/done" ] && return 0
-	info "clang W=1 warnings of base (once per base and toolchain)"
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	: >"$log"
-	configure "$CLANG_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" llvm >>"$log" 2>&1 &&
-		"${MK[@]}" W=1 prepare >>"$log" 2>&1 &&
-		w1_run "$CLANG_OUT" "${BASE_OBJECTS[@]}" >"$tmp/w1" || return 1
-	touch "$tmp/done"
-	rm -rf "$ref"
-	mv "$tmp" "$ref"
+# clang_warnings TMP LOG: clang W=1 of base, for keep_reference.
+# shellcheck disable=SC2317 # called through keep_reference
+clang_warnings() {
+	configure "$CLANG_OUT" x86_64 "" allnoconfig "$GUEST_CONFIG" llvm >>"$2" 2>&1 &&
+		"${MK[@]}" W=1 prepare >>"$2" 2>&1 &&
+		w1_run "$CLANG_OUT" "${BASE_OBJECTS[@]}" >"$1/w1"
 }
 
 if [ -n "$CLANG_REF" ]; then
 	clang_start=$(clock)
-	clang_reference && CLANG_REF_OK=1
+	keep_reference "$CLANG_REF" "$LOGS/base-ref-clang.log" "clang W=1" clang_warnings && CLANG_REF_OK=1
 	CLANG_REF_TIME=$(took "$clang_start")
 fi
 
