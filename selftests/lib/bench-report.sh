@@ -65,6 +65,7 @@
 #   #        runs with a figure / all attempts, failed ones included
 #   @F       F of the median run by hint_pages (colons shown as spaces)
 #   ~F       the median of F, as it is (targets)
+#   ^F       the largest F, as it is (targets)
 #   =F:D:P   median, min and max of F divided by D, P decimals, or NaN NaN
 #            NaN (the plot)
 #   +F+G...  the sum of F, G, ... over the runs (targets)
@@ -218,6 +219,7 @@ q() {
 	function cell(s,   p, k, i, j, x, y, fm, sum, g, m) {
 		if (s == "#") return vals("transferred") "/" all + 0
 		if (s ~ /^~/) { x = med(substr(s, 2)); return x == "" ? "-" : num(x) }
+		if (s ~ /^\^/) { k = vals(substr(s, 2)); return k ? num(a[k]) : "-" }
 		if (s ~ /^@/) { x = v[picked, substr(s, 2)]; gsub(/:/, " ", x); return x == "" ? "n/a" : x }
 		if (s ~ /^\+/) {
 			k = split(substr(s, 2), p, "+")
@@ -374,17 +376,26 @@ targets() {
 			"(sent / in use = $(ratio "$ps" "$pi"))"
 		ss=$(q " " "scenario=$s $O kernel=stock" ~transferred)
 		hs=$(q " " "scenario=$s $O kernel=hint-off" ~transferred)
-		echo "- $s, stock sends more than hint-off (what the series fixes):" \
-			"stock / hint-off = $(ratio "$ss" "$hs"), patched / hint-off = $(ratio "$ps" "$hs")"
+		echo "- $s, patched sends no more than hint-off: **$(le "$ps" "$hs")**" \
+			"(patched / hint-off = $(ratio "$ps" "$hs"); stock / hint-off = $(ratio "$ss" "$hs"):" \
+			"the stock driver's excess is what the series fixes)"
 	done
+	# The stock role at every guest size measured.
 	for s in "${rp_scens[@]}"; do
 		bench_role "$s" stock || continue
-		read -r ps pt < <(q " " "scenario=$s $P" ~transferred ~total_ms)
-		read -r ss st < <(q " " "scenario=$s $O kernel=stock" ~transferred ~total_ms)
-		echo "- $s, patched no worse than stock in bytes: **$(le "$ps" "$ss")**" \
-			"(patched / stock = $(ratio "$ps" "$ss")); in total time: **$(le "$pt" "$st")**" \
-			"(patched / stock = $(ratio "$pt" "$st"))"
+		for z in 1024 "${rp_sizes[@]}"; do
+			P="size_mib=$z kernel=patched sweep=" O="size_mib=$z sweep="
+			read -r ps pt pi < <(q " " "scenario=$s $P" ~transferred ~total_ms ~inuse_kb)
+			[ "$ps" != - ] || continue
+			read -r ss st < <(q " " "scenario=$s $O kernel=stock" ~transferred ~total_ms)
+			pi=$(scale "$pi" 1024)
+			echo "- $s, $((z / 1024)) GiB, patched no worse than stock in bytes: **$(le "$ps" "$ss")**" \
+				"(patched / stock = $(ratio "$ps" "$ss")); in total time: **$(le "$pt" "$st")**" \
+				"(patched / stock = $(ratio "$pt" "$st")); bytes sent <= 1.05 x memory in use:" \
+				"**$(le "$ps" "$(scale "$pi" 1.05)")** (sent / in use = $(ratio "$ps" "$pi"))"
+		done
 	done
+	P="size_mib=1024 kernel=patched sweep=" O="size_mib=1024 sweep="
 	for s in "${rp_scens[@]}"; do
 		bench_role "$s" busy || continue
 		pb=$(q " " "scenario=$s $P" ~busy_mib_s)
@@ -400,6 +411,48 @@ targets() {
 			"isolated + pgscan + pgsteal + allocstall, summed over runs, patched <= hint-off):" \
 			"**$(le "$pc" "$hc")** (patched $pc, hint-off $hc)"
 	done
+	targets_held
+	targets_downtime
+}
+
+# The driver's default hint_budget_mib (drivers/virtio/virtio_balloon.c),
+# the budget of every run whose guest command line does not set it.
+HINT_BUDGET_DEFAULT_MIB=32
+
+# targets_held: the most the patched driver held in any run against its
+# budget, and the budget against the smallest guest measured.
+targets_held() {
+	local budget=$HINT_BUDGET_DEFAULT_MIB peak row n
+	[[ " $rp_have " == *" held_peak_kb "* ]] || return 0
+	for row in "${rp_rows[@]}"; do
+		[[ $row =~ hint_budget_mib=([0-9]+) ]] && budget=${BASH_REMATCH[1]}
+	done
+	read -r peak n < <(q " " "kernel=patched sweep=" ^held_peak_kb "#")
+	[ "$peak" != - ] || return 0
+	echo "- patched, peak held bytes <= the driver's budget ($budget MiB): **$(le "$peak" "$((budget * 1024))")**" \
+		"(largest peak $(scale "$peak" 0.0009765625 | awk '{ printf "%.1f", $1 }') MiB over ${n%/*} runs);" \
+		"budget <= 5% of guest RAM: **$(le "$((budget * 100))" "$((1024 * 5))")** ($(ratio "$((budget * 100))" 1024)% of 1 GiB)"
+}
+
+# targets_downtime: the patched driver's median downtime against hint-off's
+# in every scenario and guest size measured.
+targets_downtime() {
+	local s z pd hd r all=met list=''
+	for s in "${rp_scens[@]}"; do
+		for z in 1024 "${rp_sizes[@]}"; do
+			[ "$z" = 1024 ] || bench_role "$s" sizes || continue
+			pd=$(q " " "scenario=$s size_mib=$z kernel=patched sweep=" ~downtime_ms)
+			hd=$(q " " "scenario=$s size_mib=$z kernel=hint-off sweep=" ~downtime_ms)
+			if [ "$pd" = - ] || [ "$hd" = - ]; then
+				continue
+			fi
+			r=$(le "$pd" "$hd")
+			[ "$r" = met ] || all='not met'
+			list+="${list:+, }$s$([ "$z" = 1024 ] || echo " $((z / 1024)) GiB") $pd/$hd ms"
+		done
+	done
+	[ -n "$list" ] || return 0
+	echo "- downtime <= hint-off's in every scenario (medians, patched/hint-off): **$all** ($list)"
 }
 
 # gp_plot TITLE FILE FIRST STRIDE WIDTH [STYLE]: a gnuplot plot of one

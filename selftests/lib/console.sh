@@ -56,7 +56,7 @@
 
 # The results the "boot" test of selftests/guest/init always reports.
 # shellcheck disable=SC2034 # for the scripts that source this file
-BOOT_RESULTS=(boot-userspace balloon-bound balloon-free-page-hint balloon-params)
+BOOT_RESULTS=(boot-userspace balloon-bound balloon-free-page-hint balloon-params testmod-params)
 
 # KERNEL_BAD_RE: what a kernel console must not show, for every test that
 # reads one (grep -E): oopses, BUG ("BUG: ..." and "kernel BUG at ..."),
