@@ -365,7 +365,7 @@ md_table() {
 
 # targets: the targets of the scenarios measured at 1 GiB, by role.
 targets() {
-	local s ps pu pi ss hs pt st pb hb pc hc P="size_mib=1024 kernel=patched sweep=" O="size_mib=1024 sweep="
+	local s z ps pu pi ss hs pt st pb hb pc hc P="size_mib=1024 kernel=patched sweep=" O="size_mib=1024 sweep="
 	for s in "${rp_scens[@]}"; do
 		bench_role "$s" used || continue
 		read -r ps pu pi < <(q " " "scenario=$s $P" ~transferred ~used_kb ~inuse_kb)
@@ -384,10 +384,10 @@ targets() {
 	for s in "${rp_scens[@]}"; do
 		bench_role "$s" stock || continue
 		for z in 1024 "${rp_sizes[@]}"; do
-			P="size_mib=$z kernel=patched sweep=" O="size_mib=$z sweep="
-			read -r ps pt pi < <(q " " "scenario=$s $P" ~transferred ~total_ms ~inuse_kb)
+			read -r ps pt pi < <(q " " "scenario=$s size_mib=$z kernel=patched sweep=" \
+				~transferred ~total_ms ~inuse_kb)
 			[ "$ps" != - ] || continue
-			read -r ss st < <(q " " "scenario=$s $O kernel=stock" ~transferred ~total_ms)
+			read -r ss st < <(q " " "scenario=$s size_mib=$z kernel=stock sweep=" ~transferred ~total_ms)
 			pi=$(scale "$pi" 1024)
 			echo "- $s, $((z / 1024)) GiB, patched no worse than stock in bytes: **$(le "$ps" "$ss")**" \
 				"(patched / stock = $(ratio "$ps" "$ss")); in total time: **$(le "$pt" "$st")**" \
@@ -395,7 +395,6 @@ targets() {
 				"**$(le "$ps" "$(scale "$pi" 1.05)")** (sent / in use = $(ratio "$ps" "$pi"))"
 		done
 	done
-	P="size_mib=1024 kernel=patched sweep=" O="size_mib=1024 sweep="
 	for s in "${rp_scens[@]}"; do
 		bench_role "$s" busy || continue
 		pb=$(q " " "scenario=$s $P" ~busy_mib_s)
@@ -420,7 +419,7 @@ targets() {
 HINT_BUDGET_DEFAULT_MIB=32
 
 # targets_held: the most the patched driver held in any run against its
-# budget, and the budget against the smallest guest measured.
+# budget, and the budget against a 1 GiB guest, the smallest measured.
 targets_held() {
 	local budget=$HINT_BUDGET_DEFAULT_MIB peak row n
 	[[ " $rp_have " == *" held_peak_kb "* ]] || return 0
