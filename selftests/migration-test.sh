@@ -86,14 +86,20 @@
 #                                freed memory merges into blocks reporting
 #                                takes); reports must reach the device
 #                                during the migration
-#                  ringleft      fragmented, one range per buffer, no
-#                                bandwidth limit (a slow device); 0.5 s
-#                                after the cue the source is paused (QMP
-#                                stop) and migrated paused, so that it
-#                                stops mid-round with hint buffers on the
-#                                ring; the destination is continued; the destination (hop1)
-#                                gets them and, migrated again, runs a
-#                                later round there (2 migrations)
+#                  ringleft      (-d only, not a default) fragmented,
+#                                one range per buffer, no bandwidth
+#                                limit; the source's device (the test
+#                                double, FPW_QEMU_HINT_STALL=20 for the
+#                                source only) stops taking hint buffers
+#                                after 20, and 0.5 s after the cue the
+#                                source is paused (QMP stop) and migrated
+#                                paused, so that it stops mid-round with
+#                                hint buffers on the ring; the destination
+#                                (hop1), a device that takes buffers, is
+#                                continued, gets them (it was never
+#                                notified of them: the driver notifies
+#                                again) and, migrated again, runs a later
+#                                round there (2 migrations)
 #                  ringfull      fragmented, one range per buffer
 #                                (virtio_balloon.hint_ranges_per_buffer=1),
 #                                no bandwidth limit: the next iteration's
@@ -318,16 +324,16 @@ MIG_BANDWIDTH=${MIG_BANDWIDTH:-$MIG_BW_CAPPED}
 RESIZE_MIB=32
 RESIZE_TARGET=$(($(mem_bytes "$GUEST_MEM") - (RESIZE_MIB << 20)))
 AFTER_BALLOON_MIB=16
-# ringleft: how the source stops mid-round, STOP_DELAY_MS after the cue
-# (the transfer is under way by then, and QEMU 7.2's migration thread holds
-# the dirty bitmap lock while it sends, which every hint needs, so that the
-# device lags behind the round's buffers). pause (the default): QMP stop,
-# the migration goes on with the guest paused and the destination is
-# continued. QEMU's iothread stops taking buffers once the guest is paused,
-# but only after the vCPUs: a switch-over by QEMU itself (downtime: a
-# downtime limit of STOP_DOWNTIME_MS, so that it switches over at its next
-# check) drains the ring in between, the migration thread no longer
-# sending, and leaves nothing on it (measured: 0 buffers twice).
+# ringleft: how the source stops mid-round, STOP_DELAY_MS after the cue.
+# pause (the default): QMP stop, the migration goes on with the guest paused
+# and the destination is continued. downtime: a downtime limit of
+# STOP_DOWNTIME_MS, so that QEMU switches over at its next check. The source's
+# device stops taking hint buffers after 20 (the test double): on stock QEMU
+# 7.2 the iothread stops taking buffers once the guest is paused, but only
+# after the vCPUs, and it drained the ring in between in 4 of 4 runs of a
+# driver that polls the used ring (and in 2 of 2 switch-overs by QEMU
+# itself of a driver that slept for the used-buffer interrupt, whose device
+# lagged enough for QMP stop to leave 15 to 63 buffers).
 STOP_BY=${FPW_MIG_STOP_BY:-pause}
 STOP_DOWNTIME_MS=60000
 STOP_DELAY_MS=500
@@ -355,7 +361,8 @@ MEMFREE_TOL_KB=${FPW_MIG_MEMFREE_TOL_KB:-8192}
 #            STOP_DELAY_MS after the cue; on the
 #            source, while the migration is active, once the guest
 #            reports its driver holding blocks (FPW-MIG-IN-ROUND)
-#   stall    the test double's FPW_QEMU_HINT_STALL (needs -d)
+#   stall    the test double's FPW_QEMU_HINT_STALL (needs -d); src:N for
+#            the source's QEMU only (MIG_SRC_HINT_STALL)
 #   bw       the migration bandwidth is MIG_BANDWIDTH divided by this,
 #            or max: MIG_BW_UNLIMITED (a device slowed by the migration
 #            thread, which holds the dirty bitmap lock while it sends)
@@ -393,7 +400,7 @@ mig_variant hotremove    default=no  cmdline="$F fpw.mig_mib=128 fpw.mig_offline
 mig_variant reload       default=no  cmdline="$F fpw.mig_reload=1"       balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=reload
 mig_variant s2idle       default=no  cmdline="$F fpw.mig_s2idle=1"       balloon=$H disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=s2idle
 mig_variant reporting-churn default=no cmdline=fpw.mig_churn=1          balloon=$R disturb=        stall=   bw=1   dimm=    hops=  hint=yes order0=no  check=reporting
-mig_variant ringleft     default=no  cmdline="$F $R1"                    balloon=$H disturb=stop    stall=   bw=max dimm=    hops=2 hint=yes order0=no  check=ringleft
+mig_variant ringleft     default=no  cmdline="$F $R1"                    balloon=$H disturb=stop    stall=src:20 bw=max dimm=  hops=2 hint=yes order0=no  check=ringleft
 mig_variant ringfull     default=no  cmdline="$F $R1"                    balloon=$H disturb=        stall=   bw=max dimm=    hops=  hint=yes order0=no  check=ringfull
 unset H F R R1
 
@@ -404,6 +411,13 @@ run_variant() {
 	cmdline=${_VARIANT[$v.cmdline]}
 	opts=${_VARIANT[$v.balloon]}
 	stall=${_VARIANT[$v.stall]}
+	local src_stall=
+	case $stall in
+	src:*)
+		src_stall=${stall#src:}
+		stall=
+		;;
+	esac
 	if [ "${_VARIANT[$v.bw]}" = max ]; then
 		bw=$MIG_BW_UNLIMITED
 	else
@@ -453,7 +467,7 @@ run_variant() {
 	s2idle) wake='^FPW-MIG-S2IDLE-ENTER ' ;;
 	reporting) vq=4 ;;
 	esac
-	if [ -n "$stall" ] && [ "$double" != 1 ]; then
+	if [ -n "$stall$src_stall" ] && [ "$double" != 1 ]; then
 		result FAIL "${prefix}migration:$v:migrate" "the $v variant needs the QEMU test double (-d)"
 		return
 	fi
@@ -480,7 +494,7 @@ run_variant() {
 	else
 		FPW_BALLOON_OPTS=$opts MIG_TRIGGER_RE=$trig_re MIG_TRIGGER_CMD=$trig_cmd MIG_TRIGGER_ARGS=$trig_args \
 			MIG_CANCEL_FIRST=$cancel_first MIG_AFTER_BALLOON_MIB=$AFTER_BALLOON_MIB \
-			FPW_QEMU_HINT_STALL=$stall MIG_PINGPONG=$hops MIG_BANDWIDTH=$bw \
+			FPW_QEMU_HINT_STALL=$stall MIG_SRC_HINT_STALL=$src_stall MIG_PINGPONG=$hops MIG_BANDWIDTH=$bw \
 			MIG_DIMM_MIB=$dimm MIG_UNPLUG=$unplug MIG_DEFLATE=$deflate MIG_VQ=$vq MIG_TRIGGER_DELAY_MS=$tdelay MIG_CONT_DST=$cont \
 			MIG_WAKE_RE=$wake \
 			mig_run "$dir" "$kernel" "$initrd" migration "$cmdline" verify || true

@@ -22,11 +22,14 @@
 #   qemu-double     selftests/qemu-double.sh: Debian's QEMU 7.2 with a
 #                   hint that drops writes and a free page virtqueue that
 #                   can stall (cached under .work/)
-#   h1-test         selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong:
-#                   the churn migration on that QEMU, where nothing may be
-#                   lost, a migration whose device stops using hint
-#                   buffers for good, and 3 migrations in a row of one
-#                   guest (FPW_PINGPONG)
+#   h1-test         selftests/migration-test.sh -d -p h1/ -v
+#                   churn,stall,pingpong,ringleft: the churn migration on
+#                   that QEMU, where nothing may be lost, a migration whose
+#                   device stops using hint buffers for good, 3 migrations
+#                   in a row of one guest (FPW_PINGPONG), and a source
+#                   whose device stops taking buffers, paused mid-round
+#                   with them on its ring, and a destination that takes
+#                   them
 #   soak-summary    selftests/soak.sh -R .work/migration/guest/h1-pingpong -p h1/:
 #                   the soak's table (migrations, pages verified, bad pages,
 #                   stuck rounds, held bytes after DONE) of h1-test's
@@ -34,13 +37,12 @@
 #                   run twice
 #   soak            only with FPW_SOAK=N: selftests/soak.sh -d -n N
 #   faults-test     selftests/migration-test.sh -p faults/ -v
-#                   hotremove,reporting-churn,ringleft,ringfull: faults
-#                   during a hinting round: memory hot-remove of a pc-dimm
-#                   (offlined in the guest, device_del on the destination:
-#                   QEMU 7.2 refuses it during a migration), free page
-#                   reporting with churn, a source stopped with hint
-#                   buffers on its ring, the next cmd id while single-range
-#                   buffers wait for a slow device
+#                   hotremove,reporting-churn,ringfull: faults during a
+#                   hinting round: memory hot-remove of a pc-dimm (offlined
+#                   in the guest, device_del on the destination: QEMU 7.2
+#                   refuses it during a migration), free page reporting
+#                   with churn, the next cmd id while single-range buffers
+#                   wait for a slow device
 #   module-build, module-initramfs, module-reload
 #                   selftests/build.sh -o module module (the balloon driver
 #                   as a module, CONFIG_VIRTIO_BALLOON=m), its initramfs,
@@ -257,11 +259,11 @@ step migration-test yes "initramfs" selftests/migration-test.sh
 # H1 made visible: the churn variant on the QEMU test double, whose hints
 # drop writes as KVM_CLEAR_DIRTY_LOG does; this series must lose nothing.
 step qemu-double no "" selftests/qemu-double.sh
-step h1-test yes "initramfs qemu-double" selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong
+step h1-test yes "initramfs qemu-double" selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong,ringleft
 # The soak's short form is h1-test's pingpong: its table, from its files.
 step soak-summary yes "h1-test" selftests/soak.sh -R .work/migration/guest/h1-pingpong -p h1/
 [ -z "${FPW_SOAK:-}" ] || step soak yes "initramfs qemu-double" selftests/soak.sh -d -n "$FPW_SOAK"
-step faults-test yes "initramfs" selftests/migration-test.sh -p faults/ -v hotremove,reporting-churn,ringleft,ringfull
+step faults-test yes "initramfs" selftests/migration-test.sh -p faults/ -v hotremove,reporting-churn,ringfull
 step module-build no "apply" selftests/build.sh -o module module
 step module-initramfs no "module-build" selftests/initramfs.sh -o module
 step module-reload yes "module-initramfs" selftests/migration-test.sh -o module -p module/ -v reload

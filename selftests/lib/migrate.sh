@@ -73,6 +73,8 @@
 #                       in suspend to idle wakes on it)
 #   MIG_VQ              the state of the source's balloon virtqueue MIG_VQ
 #                       before and after each migration (qmp.py migrate --vq)
+#   MIG_SRC_HINT_STALL  FPW_QEMU_HINT_STALL for the source QEMU only (the
+#                       test double), none for the destinations
 # shellcheck shell=bash
 
 # The console and key=value parsers (mig_field, mig_kv, console_bad, ...).
@@ -201,8 +203,16 @@ mig_run() {
 	limit=$((${MIG_READY_TIMEOUT:-300} + ${MIG_TIMEOUT:-300} + ${MIG_FINISH_TIMEOUT:-300} + 60))
 	local common=(-k "$kernel" -i "$initrd" -t "$tests" -c "$cmdline" -T "$limit")
 	[ -z "${MIG_DIMM_MIB:-}" ] || common+=(-d "$MIG_DIMM_MIB")
+	# MIG_SRC_HINT_STALL=N: only the source (the test double) stops taking
+	# hint buffers after N, the destinations take them (FPW_QEMU_HINT_STALL
+	# stalls every QEMU).
+	local src_stall=${FPW_QEMU_HINT_STALL:-} dst_stall=${FPW_QEMU_HINT_STALL:-}
+	if [ -n "${MIG_SRC_HINT_STALL:-}" ]; then
+		src_stall=$MIG_SRC_HINT_STALL
+		dst_stall=
+	fi
 	# shellcheck disable=SC2054 # the commas are QEMU's
-	qemu_boot "${common[@]}" -l "$dir/src.log" -- \
+	FPW_QEMU_HINT_STALL=$src_stall qemu_boot "${common[@]}" -l "$dir/src.log" -- \
 		-qmp "unix:$dir/src.qmp,server=on,wait=off" -pidfile "$dir/src.pid" \
 		-chardev "socket,id=fpwcmd,path=$dir/src.cmd,server=on,wait=off" \
 		-serial chardev:fpwcmd 2>"$dir/src.qemu" &
@@ -212,7 +222,7 @@ mig_run() {
 	_mig_start_dst() {
 		local n=${1:-dst}
 		# shellcheck disable=SC2054
-		qemu_boot "${common[@]}" -l "$dir/$n.log" -- \
+		FPW_QEMU_HINT_STALL=$dst_stall qemu_boot "${common[@]}" -l "$dir/$n.log" -- \
 			-qmp "unix:$dir/$n.qmp,server=on,wait=off" -pidfile "$dir/$n.pid" \
 			-chardev "socket,id=fpwcmd,path=$dir/$n.cmd,server=on,wait=off" \
 			-serial chardev:fpwcmd -incoming "tcp:127.0.0.1:$port" 2>"$dir/$n.qemu" &
