@@ -86,7 +86,8 @@
 #                                freed memory merges into blocks reporting
 #                                takes); reports must reach the device
 #                                during the migration
-#                  ringleft      (-d only, not a default) fragmented,
+#                  ringleft      (-d only, not a default; run.sh runs it
+#                                in h1-test, on the double) fragmented,
 #                                one range per buffer, no bandwidth
 #                                limit; the source's device (the test
 #                                double, FPW_QEMU_HINT_STALL=20 for the
@@ -914,6 +915,11 @@ run_variant() {
 		cdetail="the source stopped $(mig_kv "$m1" trigger_ms) ms into migration 1 (downtime $(mig_kv "$m1" downtime_ms) ms) with $left hint buffer(s) on the ring"
 		cdetail+=" (guest's available index $sa, QEMU's last $(mig_kv "$m1" vq_end_last_avail)); hop1 took them: last available index $l0 -> $l1 over migration 2;"
 		cdetail+=" rounds ended: $r1 by the check after migration 1, $rall at the end"
+		# The setup itself: the source's device stalled, hop1's did not.
+		grep -aqs '^fpw-double: stalled after' "$dir/src.qemu" ||
+			cwhy+=("the source's device never stalled (no 'fpw-double: stalled after' in src.qemu)")
+		! grep -aqs '^fpw-double: stalled after' "$dir/hop1.qemu" ||
+			cwhy+=("hop1's device stalled too (MIG_SRC_HINT_STALL reached a destination)")
 		[ "$left" -gt 0 ] 2>/dev/null || cwhy+=("the source left no hint buffer on the ring (the round had ended before it stopped)")
 		[[ "$sa$l1" =~ ^[0-9]+$ ]] && [ $(((l1 - sa) & 0xffff)) -lt 32768 ] ||
 			cwhy+=("hop1 did not take the buffers the source left (its last available index $l1, the guest's was $sa)")
@@ -965,6 +971,9 @@ if [ -z "$variants" ]; then
 fi
 for v in ${variants//,/ }; do
 	[ -n "${_VARIANT[$v.hint]+set}" ] || die "-v: unknown variant '$v' (variants: ${VARIANT_LIST[*]})"
+	# The table's stall: empty, a buffer count, or src:count.
+	[[ ${_VARIANT[$v.stall]} =~ ^((src:)?[1-9][0-9]*)?$ ]] ||
+		die "variant '$v': stall='${_VARIANT[$v.stall]}' is not a buffer count N >= 1 or src:N"
 done
 # Only once the arguments are known to be good: the double may be built,
 # and the result record starts anew.

@@ -11,7 +11,8 @@
 #                            KVM host
 #   hint-stall.patch         with FPW_QEMU_HINT_STALL=N, the free page
 #                            virtqueue stops taking buffers after the first
-#                            N, for good
+#                            N, for good, and leaves the ring's
+#                            notifications off (VRING_USED_F_NO_NOTIFY)
 # Without the variables the binary behaves as stock.
 #
 #   selftests/qemu-double.sh [-f] [-j JOBS]

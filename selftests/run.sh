@@ -258,6 +258,9 @@ step boot-test yes "initramfs" selftests/boot-test.sh
 step migration-test yes "initramfs" selftests/migration-test.sh
 # H1 made visible: the churn variant on the QEMU test double, whose hints
 # drop writes as KVM_CLEAR_DIRTY_LOG does; this series must lose nothing.
+# Then, on the double too: a device that stalls (stall), ping-pong
+# migrations, and a source whose device stalls, paused with buffers left
+# on its ring (ringleft).
 step qemu-double no "" selftests/qemu-double.sh
 step h1-test yes "initramfs qemu-double" selftests/migration-test.sh -d -p h1/ -v churn,stall,pingpong,ringleft
 # The soak's short form is h1-test's pingpong: its table, from its files.
