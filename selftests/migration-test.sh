@@ -913,13 +913,16 @@ run_variant() {
 		r1=$(mig_field "$dir/hop1.log" FPW-MIG-CHECK-HINT rounds)
 		rall=$((${rounds_c:-0} + ${rounds_s:-0} + ${rounds_f:-0} + ${rounds_x:-0} + ${rounds_p:-0}))
 		cdetail="the source stopped $(mig_kv "$m1" trigger_ms) ms into migration 1 (downtime $(mig_kv "$m1" downtime_ms) ms) with $left hint buffer(s) on the ring"
-		cdetail+=" (guest's available index $sa, QEMU's last $(mig_kv "$m1" vq_end_last_avail)); hop1 took them: last available index $l0 -> $l1 over migration 2;"
+		cdetail+=" (guest's available index $sa, QEMU's last $(mig_kv "$m1" vq_end_last_avail)); hop1's last available index $l0 -> $l1 over migration 2;"
 		cdetail+=" rounds ended: $r1 by the check after migration 1, $rall at the end"
 		# The setup itself: the source's device stalled, hop1's did not.
 		grep -aqs '^fpw-double: stalled after' "$dir/src.qemu" ||
 			cwhy+=("the source's device never stalled (no 'fpw-double: stalled after' in src.qemu)")
-		! grep -aqs '^fpw-double: stalled after' "$dir/hop1.qemu" ||
+		if [ ! -s "$dir/hop1.qemu" ]; then
+			cwhy+=("no hop1.qemu: hop1 never ran")
+		elif grep -aq '^fpw-double: stalled after' "$dir/hop1.qemu"; then
 			cwhy+=("hop1's device stalled too (MIG_SRC_HINT_STALL reached a destination)")
+		fi
 		[ "$left" -gt 0 ] 2>/dev/null || cwhy+=("the source left no hint buffer on the ring (the round had ended before it stopped)")
 		[[ "$sa$l1" =~ ^[0-9]+$ ]] && [ $(((l1 - sa) & 0xffff)) -lt 32768 ] ||
 			cwhy+=("hop1 did not take the buffers the source left (its last available index $l1, the guest's was $sa)")
